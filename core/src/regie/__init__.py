@@ -1,0 +1,3 @@
+"""Régie: collect money for local establishments, one plugin per trade."""
+
+__version__ = "0.1.0"
