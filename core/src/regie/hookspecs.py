@@ -1,0 +1,144 @@
+"""The Régie plugin API: every hook a plugin may implement.
+
+A plugin is a module named by an entry point in the ``regie.plugins`` group. It carries a
+``plugin_info`` attribute (:class:`regie.api.PluginInfo`) and implements any of the hooks below
+with the :data:`regie.api.hookimpl` decorator, using only the argument names it needs.
+
+Hooks run in the order of ``plugins`` in ``regie.toml``, core builtins first. Hooks that concern
+one establishment are called only on the plugins enabled there.
+
+Registration hooks (``regie_payment_methods`` …) take no argument and return a list of value
+objects; the core collects them once at start-up and refuses to start on duplicates.
+
+Event hooks come in pairs. ``…_precommit(session, …)`` runs inside the transaction: it may update
+the plugin's own rows atomically with the event, or veto the event by raising
+:class:`regie.api.Veto`. ``…_postcommit(…)`` runs after the commit, for mail, receipts and
+notifications; it may not write money state and its failures are logged, never raised.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("regie")
+
+
+# --- registration hooks -------------------------------------------------------------------------
+
+
+@hookspec
+def regie_payment_methods():
+    """Return a list of :class:`regie.api.PaymentMethod` this plugin provides.
+
+    A code must be unique across the deployment: ``cash``, ``cheque``, ``paybox`` … An
+    establishment offers a method when the plugin providing it is enabled there.
+    """
+
+
+@hookspec
+def regie_mail_transports():
+    """Return a list of :class:`regie.api.MailTransport` (``smtp``, ``mapi`` …)."""
+
+
+@hookspec
+def regie_document_renderers():
+    """Return a list of :class:`regie.api.DocumentRenderer` (receipts, invoices, badges …)."""
+
+
+@hookspec
+def regie_sync_sources():
+    """Return a list of :class:`regie.api.SyncSource`: importers of outside records."""
+
+
+@hookspec
+def regie_blueprints():
+    """Return a list of :class:`regie.api.WebBlueprint`.
+
+    The Flask blueprint must be named ``plugin_<name>`` after the plugin. Establishment blueprints
+    are mounted under ``/<establishment-slug>/<plugin>/`` and answer 404 where the plugin is off;
+    inside a view, :func:`regie.api.current_establishment` is the establishment of the URL.
+    """
+
+
+@hookspec
+def regie_cli_commands():
+    """Return a list of :class:`regie.api.CliCommand`, shown as ``regie <name> …``."""
+
+
+@hookspec
+def regie_scheduled_tasks():
+    """Return a list of :class:`regie.api.ScheduledTask`.
+
+    Task names are prefixed with the plugin name by convention (``markets.sirene_pickup``).
+    """
+
+
+@hookspec
+def regie_roles():
+    """Return a list of :class:`regie.api.Role` users can be granted in an establishment.
+
+    Codes are prefixed with the plugin name (``markets.placier``).
+    """
+
+
+@hookspec
+def regie_mail_placeholders():
+    """Return a list of :class:`regie.api.MailPlaceholder` for the mail template editor."""
+
+
+@hookspec
+def regie_dashboard_widgets():
+    """Return a list of :class:`regie.api.DashboardWidget` shown on the establishment home."""
+
+
+@hookspec
+def regie_web_servers():
+    """Return a list of :class:`regie.api.WebServer`; ``regie serve`` runs the configured one."""
+
+
+# --- establishment life cycle -------------------------------------------------------------------
+
+
+@hookspec
+def regie_plugin_installed(session, establishment, settings):
+    """The plugin was just enabled for ``establishment`` (called on that plugin only).
+
+    Runs inside the enabling transaction: create the plugin's default rows for the
+    establishment here. Raising :class:`regie.api.Veto` refuses the enabling with its message.
+    """
+
+
+@hookspec
+def regie_plugin_uninstalled(session, establishment):
+    """The plugin was just disabled for ``establishment`` (called on that plugin only).
+
+    Runs inside the transaction. Data is kept: an establishment that enables the plugin again
+    finds it where it was.
+    """
+
+
+@hookspec
+def regie_settings_changed_precommit(session, establishment, old, new):
+    """The plugin's settings for ``establishment`` change from ``old`` to ``new`` (dicts).
+
+    Called on that plugin only, inside the transaction; raise :class:`regie.api.Veto` to refuse
+    a combination the per-setting checks cannot see (two options that exclude each other).
+    """
+
+
+@hookspec
+def regie_establishment_created_precommit(session, establishment):
+    """A new establishment is being created; runs inside the transaction on every plugin."""
+
+
+@hookspec
+def regie_establishment_created_postcommit(establishment_id):
+    """A new establishment was committed. Runs after commit on every plugin."""
+
+
+@hookspec
+def regie_demo_data(session, establishment):
+    """Fill ``establishment`` with demonstration data for ``regie demo`` (plugin enabled there).
+
+    Must be quick (a few seconds) and deterministic: use a seeded ``random.Random``.
+    """
