@@ -1,0 +1,26 @@
+"""The audit trail: every administrative change is recorded in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from regie.db.models import AuditEvent, Establishment, User
+
+
+def record(session: Session, action: str, *, establishment: Establishment | None = None,
+           user: User | None = None, actor: str = "", target: str = "",
+           details: dict[str, Any] | None = None, ip: str = "") -> AuditEvent:
+    """Add an audit event; ``actor`` defaults to the user's name (``cli`` for commands)."""
+    event = AuditEvent(
+        establishment_id=establishment.id if establishment else None,
+        user_id=user.id if user else None,
+        actor=actor or (user.username if user else "system"),
+        action=action,
+        target=target,
+        details=details or {},
+        ip=ip,
+    )
+    session.add(event)
+    return event
