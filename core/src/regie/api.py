@@ -1,0 +1,80 @@
+"""The public API for plugins: everything a plugin imports from Régie comes from here,
+:mod:`regie.hookspecs` or :mod:`regie.testing`.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+from regie.db.base import Model, TenantMixin, utcnow
+from regie.db.models import Establishment, User
+from regie.db.tenancy import get_for, lock, select_for
+from regie.declarations import (
+    CliCommand,
+    DashboardWidget,
+    DocumentRenderer,
+    MailPlaceholder,
+    MailTransport,
+    PaymentMethod,
+    PluginInfo,
+    Role,
+    ScheduledTask,
+    Setting,
+    SyncSource,
+    WebBlueprint,
+    WebServer,
+)
+from regie.i18n import gettext, lazy_gettext, ngettext
+from regie.services.audit import record as audit
+from regie.services.errors import Invalid, NotFound, Veto
+from regie.services.jobs import Progress
+from regie.tasks.context import TaskContext
+from regie.web.context import (
+    current_establishment,
+    current_runtime,
+    db_session,
+    plugin_settings,
+    require_permission,
+)
+
+hookimpl = pluggy.HookimplMarker("regie")
+"""Decorator marking a function of a plugin module as the implementation of a hook."""
+
+__all__ = [
+    "CliCommand",
+    "DashboardWidget",
+    "DocumentRenderer",
+    "Establishment",
+    "Invalid",
+    "MailPlaceholder",
+    "MailTransport",
+    "Model",
+    "NotFound",
+    "PaymentMethod",
+    "PluginInfo",
+    "Progress",
+    "Role",
+    "ScheduledTask",
+    "Setting",
+    "SyncSource",
+    "TaskContext",
+    "TenantMixin",
+    "User",
+    "Veto",
+    "WebBlueprint",
+    "WebServer",
+    "audit",
+    "current_establishment",
+    "current_runtime",
+    "db_session",
+    "get_for",
+    "gettext",
+    "hookimpl",
+    "lazy_gettext",
+    "lock",
+    "ngettext",
+    "plugin_settings",
+    "require_permission",
+    "select_for",
+    "utcnow",
+]

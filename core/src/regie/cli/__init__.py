@@ -1,0 +1,5 @@
+"""The ``regie`` command line."""
+
+from regie.cli.main import main
+
+__all__ = ["main"]

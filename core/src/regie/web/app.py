@@ -1,0 +1,119 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from regie.config import Config
+from regie.runtime import Runtime
+from regie.web import context, security
+from regie.web.auth import LoginUser
+
+log = logging.getLogger("regie.web")
+
+
+def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
+               check_migrations: bool = False, **overrides: Any) -> Flask:
+    """Build the WSGI app of one instance.
+
+    ``check_migrations`` makes start-up refuse when the database is behind the code, as
+    ``regie serve`` wants; tests build their schema themselves.
+    """
+    if runtime is None:
+        from regie.config import load_config
+
+        runtime = Runtime(config or load_config(**overrides))
+    if check_migrations:
+        from regie.db.migrations import assert_up_to_date
+
+        assert_up_to_date(runtime)
+
+    app = Flask("regie.web", static_folder="static", template_folder="templates")
+    app.extensions["regie"] = runtime
+    cfg = runtime.config
+    app.config.update(
+        SECRET_KEY=cfg["secret_key"] or _refuse_empty_secret(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="regie_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=cfg["default_locale"],
+        BABEL_TRANSLATION_DIRECTORIES=str(_package_path("translations")),
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        PREFERRED_URL_SCHEME="https" if cfg["base_url"].startswith("https") else "http",
+    )
+    if cfg["security.force_https_cookies"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+
+    Babel(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    csrf = CSRFProtect(app)
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.user_loader(LoginUser.load)
+    login.session_protection = "basic"
+    app.session_interface = security.CallbackAwareSessionInterface()
+
+    from regie.web import admin, auth, errors, establishment, filters, home, mounting
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    mounting.mount_plugins(app, runtime.engine, csrf)
+    app.register_blueprint(establishment.bp)
+    errors.register(app)
+    filters.register(app)
+    security.register(app)
+    app.teardown_appcontext(context.close_session)
+    return app
+
+
+def _refuse_empty_secret():
+    from regie.config import ConfigError
+
+    raise ConfigError("regie.toml: key 'secret_key' is empty; run `regie init` to create one")
+
+
+def _package_path(name: str):
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / name
+
+
+def _select_locale() -> str:
+    from regie.i18n import LOCALES
+
+    chosen = request.args.get("lang") or _session_lang()
+    if chosen in LOCALES:
+        return chosen
+    from flask_login import current_user
+
+    if current_user and getattr(current_user, "locale", "") in LOCALES:
+        return current_user.locale
+    establishment = g.get("establishment")
+    if establishment is not None:
+        return establishment.locale
+    return context.current_runtime().config["default_locale"]
+
+
+def _session_lang() -> str | None:
+    from flask import session
+
+    return session.get("lang")
+
+
+def _select_timezone() -> str:
+    establishment = g.get("establishment")
+    if establishment is not None:
+        return establishment.timezone
+    return context.current_runtime().config["default_timezone"]
+
+
+def healthz() -> Response:
+    return Response("ok\n", mimetype="text/plain")

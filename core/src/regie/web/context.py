@@ -1,0 +1,102 @@
+"""What a view knows about its request: the runtime, the database session, the establishment
+of the URL and the signed-in user's permissions there."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from regie.db.models import Establishment
+
+
+def current_runtime():
+    return current_app.extensions["regie"]
+
+
+def db_session() -> Session:
+    """The request's session, opened on first use and closed at the end of the request."""
+    if "_regie_session" not in g:
+        g._regie_session = current_runtime().db.session()
+    return g._regie_session
+
+
+def write_session() -> Session:
+    """A session for a request that writes: on SQLite it takes the write lock up front."""
+    if "_regie_session" in g:
+        g._regie_session.close()
+    g._regie_session = current_runtime().db.write_sessionmaker()
+    return g._regie_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("_regie_session", None)
+    if session is not None:
+        session.close()
+
+
+def current_establishment() -> Establishment:
+    """The establishment named by the URL (``/<slug>/…``); 404 outside such a URL."""
+    establishment = g.get("establishment")
+    if establishment is None:
+        abort(404)
+    return establishment
+
+
+def plugin_settings(plugin: str) -> dict[str, Any]:
+    """The settings of ``plugin`` in the current establishment."""
+    return g.enabled_plugins[plugin]
+
+
+def permissions() -> frozenset[str]:
+    """The signed-in user's permissions in the current establishment (cached per request)."""
+    if "permissions" not in g:
+        from regie.services import users
+
+        if not current_user.is_authenticated or g.get("establishment") is None:
+            g.permissions = frozenset()
+        elif current_user.is_superuser:
+            g.permissions = frozenset({"*"})
+        else:
+            roles = users.roles_of(db_session(), current_user.user, g.establishment)
+            g.permissions = users.permissions(current_runtime().engine, roles,
+                                              g.enabled_plugins)
+            g.is_member = bool(roles)
+    return g.permissions
+
+
+def is_member() -> bool:
+    permissions()
+    return bool(g.get("is_member")) or (current_user.is_authenticated
+                                        and current_user.is_superuser)
+
+
+def can(permission: str) -> bool:
+    granted = permissions()
+    return "*" in granted or permission in granted
+
+
+def require_permission(permission: str | None = None) -> Callable:
+    """Decorate a view: sign-in required; 404 for users with no role in the establishment
+    (its pages do not exist for them), 403 when the role lacks ``permission``."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            current_establishment()
+            if not is_member():
+                abort(404)
+            if permission is not None and not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission
+        return wrapped
+
+    return decorator

@@ -1,0 +1,66 @@
+"""Mounting plugin blueprints under ``/<slug>/<plugin>/`` and ``/callbacks/<slug>/<plugin>/``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, g
+from flask_wtf.csrf import CSRFProtect
+
+from regie.engine import Engine
+from regie.services import establishments
+from regie.services.errors import NotFound
+from regie.web.context import db_session
+
+
+def load_establishment(slug: str, plugin: str | None = None) -> None:
+    """Put the URL's establishment in ``g``; 404 when it does not exist or when ``plugin`` is
+    not enabled there."""
+    try:
+        establishment = establishments.by_slug(db_session(), slug)
+    except NotFound:
+        abort(404)
+    from regie.web.context import current_runtime
+
+    enabled = establishments.enabled_plugins(establishment, current_runtime().engine)
+    if plugin is not None and plugin not in enabled:
+        abort(404)
+    g.establishment = establishment
+    g.enabled_plugins = enabled
+    g.plugin = plugin
+
+
+def mount_plugins(app: Flask, engine: Engine, csrf: CSRFProtect) -> None:
+    """Register every plugin blueprint, and resolve ``<establishment_slug>`` for all routes
+    under an establishment (plugin or core) in one place."""
+    owners: dict[str, str | None] = {name: None for name in ESTABLISHMENT_BLUEPRINTS}
+    for entry in engine.entries("regie_blueprints"):
+        declared = entry.item
+        blueprint: Blueprint = declared.blueprint
+        owners[blueprint.name] = entry.plugin
+        if declared.kind == "callback":
+            csrf.exempt(blueprint)
+            prefix = f"/callbacks/<establishment_slug>/{entry.plugin}"
+        else:
+            prefix = f"/<establishment_slug>/{entry.plugin}"
+        app.register_blueprint(blueprint, url_prefix=prefix)
+
+    @app.url_value_preprocessor
+    def _pull_slug(endpoint, values):
+        if values and "establishment_slug" in values:
+            blueprint = (endpoint or "").rpartition(".")[0]
+            load_establishment(values.pop("establishment_slug"), owners.get(blueprint))
+
+    @app.url_defaults
+    def _push_slug(endpoint, values):
+        if "establishment_slug" not in values and g.get("establishment") is not None and (
+                app.url_map.is_endpoint_expecting(endpoint, "establishment_slug")):
+            values["establishment_slug"] = g.establishment.slug
+
+
+#: Core blueprints whose routes live under ``/<establishment_slug>/``.
+ESTABLISHMENT_BLUEPRINTS = ("establishment",)
+
+
+def establishment_blueprint(name: str, import_name: str, **kwargs) -> Blueprint:
+    """A core blueprint whose routes all live under ``/<slug>/``; add its name to
+    :data:`ESTABLISHMENT_BLUEPRINTS`."""
+    return Blueprint(name, import_name, url_prefix="/<establishment_slug>", **kwargs)

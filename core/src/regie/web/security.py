@@ -1,0 +1,69 @@
+"""Security headers, and sessions that provider callbacks never open or set."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
+
+CSP = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],
+    "style-src": ["'self'"],
+    "script-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+
+
+def allow_form_action(*origins: str) -> None:
+    """Let the page being rendered post a form to ``origins`` (a payment provider's page)."""
+    g.setdefault("csp_form_action", []).extend(origins)
+
+
+def _csp() -> str:
+    directives = {name: list(values) for name, values in CSP.items()}
+    directives["form-action"] += g.get("csp_form_action", [])
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def _headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", _csp())
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if response.mimetype == "text/html":
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def register(app: Flask) -> None:
+    app.after_request(_headers)
+
+
+def is_callback() -> bool:
+    return request.path.startswith("/callbacks/")
+
+
+class CallbackAwareSessionInterface(SecureCookieSessionInterface):
+    """Provider callbacks get an empty session that is never saved: no cookie is read or set.
+    The cookie is ``Secure`` whenever the request came over TLS."""
+
+    def get_cookie_secure(self, app):
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+    def open_session(self, app, request):
+        if request.path.startswith("/callbacks/"):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if request.path.startswith("/callbacks/"):
+            return
+        super().save_session(app, session, response)

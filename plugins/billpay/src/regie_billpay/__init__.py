@@ -1,0 +1,1 @@
+"""Cashier desks taking utility bill payments."""

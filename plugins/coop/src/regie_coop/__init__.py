@@ -1,0 +1,1 @@
+"""Member accounts, orders and distributions of a producers' co-op."""

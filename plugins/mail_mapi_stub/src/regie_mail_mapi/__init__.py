@@ -1,0 +1,1 @@
+"""Hand mail to a desktop mail client as .eml files."""

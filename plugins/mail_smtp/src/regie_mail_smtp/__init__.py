@@ -1,0 +1,1 @@
+"""Send mail through an SMTP server."""

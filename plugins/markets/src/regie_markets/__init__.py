@@ -1,0 +1,1 @@
+"""Traders, placiers, tickets and invoicing of municipal markets."""

@@ -1,0 +1,1 @@
+"""Online card payments through Paybox (Verifone)."""

@@ -1,0 +1,1 @@
+"""Family portal, meal accounts, meal reservations."""

@@ -1,0 +1,1 @@
+"""Fixtures come from the ``regie`` pytest plugin (``regie.testing``), as for plugin authors."""
