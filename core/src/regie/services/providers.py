@@ -40,7 +40,11 @@ class PaymentView:
     payer_email: str = ""
     payer_name: str = ""
     payer_address: dict[str, str] = attrs.Factory(dict)
+    #: What the provider said about the payment: the ``details`` of the notification that
+    #: confirmed it (refunds and inquiries read their transaction numbers here).
     provider_data: dict[str, Any] = attrs.Factory(dict)
+    #: The provider's own reference of the confirmed transaction (Paybox: NUMTRANS).
+    provider_reference: str = ""
 
 
 @attrs.frozen
