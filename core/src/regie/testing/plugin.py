@@ -161,3 +161,31 @@ def redis_url() -> str:
 @pytest.fixture
 def chromium_path() -> str:
     return require_service("browser")
+
+
+@pytest.fixture
+def make_smtp_server(tmp_path_factory):
+    """``make_smtp_server(tls="starttls", username=None, password=None, auth_required=False,
+    dsn=False)``: a started :class:`regie.testing.smtp.SMTPTestServer`, stopped after the test."""
+    from regie.testing.smtp import SMTPTestServer
+
+    servers = []
+
+    def make(**options: Any):
+        server = SMTPTestServer(tmp_path_factory.mktemp("smtp"), **options)
+        servers.append(server)
+        return server.start()
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_server(make_smtp_server):
+    """A real SMTP server on 127.0.0.1 offering STARTTLS (self-signed certificate, trusted
+    through ``smtp_server.ca_file``) and AUTH PLAIN/LOGIN for ``smtp_server.username`` /
+    ``smtp_server.password``. ``.received`` holds what it accepted, ``.wait_for(n)`` waits for
+    it, ``.refuse(address)`` makes it refuse a recipient, ``.stop()``/``.start()`` play an
+    outage on the same port."""
+    return make_smtp_server(username="regie", password="smtp-secret")
