@@ -13,6 +13,7 @@ from regie.declarations import (
     CliCommand,
     DashboardWidget,
     DocumentRenderer,
+    MailDocumentType,
     MailPlaceholder,
     MailTransport,
     PaymentMethod,
@@ -28,6 +29,7 @@ from regie.i18n import gettext, lazy_gettext, ngettext
 from regie.services.audit import record as audit
 from regie.services.errors import Invalid, NotFound, Veto
 from regie.services.jobs import Progress
+from regie.services.mail.transport import CheckResult, DeliveryResult, OutgoingMail, Transport
 from regie.tasks.context import TaskContext
 from regie.web.context import (
     current_establishment,
@@ -41,15 +43,19 @@ hookimpl = pluggy.HookimplMarker("regie")
 """Decorator marking a function of a plugin module as the implementation of a hook."""
 
 __all__ = [
+    "CheckResult",
     "CliCommand",
     "DashboardWidget",
+    "DeliveryResult",
     "DocumentRenderer",
     "Establishment",
     "Invalid",
+    "MailDocumentType",
     "MailPlaceholder",
     "MailTransport",
     "Model",
     "NotFound",
+    "OutgoingMail",
     "PaymentMethod",
     "PluginInfo",
     "Progress",
@@ -59,6 +65,7 @@ __all__ = [
     "SyncSource",
     "TaskContext",
     "TenantMixin",
+    "Transport",
     "User",
     "Veto",
     "WebBlueprint",

@@ -132,9 +132,13 @@ class DashboardWidget:
 
 @attrs.frozen
 class MailPlaceholder:
-    """A variable offered in user-edited mail and letter templates of ``document_type``.
+    """A variable offered in user-edited mail and letter templates of ``document_type``
+    (``"*"``: every document type).
 
-    ``needs`` names the context entries the placeholder reads; ``sample`` is shown in previews.
+    ``name`` is the dotted path of the value in the template's data (``receipt.number``,
+    ``cashier.name`` for a related record's field) and is inserted as ``{{ receipt.number }}``;
+    ``needs`` names the top-level data entries it reads (``("receipt",)``); ``sample`` is the
+    value shown in previews and used to check a template when it is saved.
     """
 
     document_type: str
@@ -142,6 +146,29 @@ class MailPlaceholder:
     label: str
     sample: str
     needs: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class MailDocumentType:
+    """A kind of document Régie mails (``receipt``, ``reservation.login_letter`` …), returned
+    from ``regie_mail_placeholders`` beside its placeholders.
+
+    Its label names it in the template editor and makes the default subject (establishment
+    name + label). The other fields are the defaults of a new template: ``text`` (and
+    ``html``) the message, ``attach_pdf`` whether the document goes as a PDF attachment or in
+    the body, ``to_payer``/``to_main_contact`` the default recipients rule. ``letter`` marks
+    documents written in the template itself (letters to families), as opposed to documents a
+    renderer draws (receipts).
+    """
+
+    code: str
+    label: str
+    text: str = ""
+    html: str = ""
+    attach_pdf: bool = True
+    to_payer: bool = True
+    to_main_contact: bool = False
+    letter: bool = False
 
 
 @attrs.frozen
@@ -160,7 +187,8 @@ class PaymentMethod:
 
 @attrs.frozen
 class MailTransport:
-    """A way to deliver mail. ``factory(settings)`` returns an object with ``send`` and ``check``."""
+    """A way to deliver mail. ``factory(settings)`` gets the plugin's settings in the
+    establishment and returns a :class:`regie.api.Transport` (``send`` and ``check``)."""
 
     code: str
     label: str

@@ -37,7 +37,29 @@ def regie_payment_methods():
 
 @hookspec
 def regie_mail_transports():
-    """Return a list of :class:`regie.api.MailTransport` (``smtp``, ``mapi`` …)."""
+    """Return a list of :class:`regie.api.MailTransport` (``smtp``, ``mapi`` …).
+
+    ``MailTransport(code, label, factory)``: the core calls ``factory(settings)`` with the
+    plugin's settings in the establishment and uses the returned object as a
+    :class:`regie.api.Transport`:
+
+    - ``send(mails)`` gets a batch of :class:`regie.api.OutgoingMail` (``key``, a complete
+      ``email.message.EmailMessage``, envelope ``sender`` and ``recipients``), delivers them over
+      one connection where the protocol has connections, and returns one
+      :class:`regie.api.DeliveryResult` per mail: ``sent``, or ``failed`` with an error a person
+      can act on and ``permanent=True`` when retrying cannot help (the outbox retries the
+      others with backoff). It never raises for a delivery problem.
+    - ``check(mail)`` delivers the test mail of the "send a test mail" button and returns a
+      :class:`regie.api.CheckResult` naming the step that failed (``settings``, ``dns``,
+      ``connect``, ``tls``, ``auth``, ``sender``, ``recipient``, ``message``, ``folder``) or
+      ``delivered``. Sending is allowed only once a check succeeded with the settings in force.
+
+    The core composes every header (From, Reply-To, To, Subject, Date, Message-ID); a transport
+    may add its own (read receipt, priority). Settings named ``sender_name``,
+    ``sender_address`` and ``reply_to`` are the sender; a user's own mail settings override
+    them, and without a sender address the platform's default sender is used with replies to
+    the establishment.
+    """
 
 
 @hookspec
@@ -83,7 +105,18 @@ def regie_roles():
 
 @hookspec
 def regie_mail_placeholders():
-    """Return a list of :class:`regie.api.MailPlaceholder` for the mail template editor."""
+    """Return the mail document types this plugin sends and the placeholders their templates
+    may use: :class:`regie.api.MailDocumentType` and :class:`regie.api.MailPlaceholder` items in
+    one list.
+
+    A document type (``code``, ``label``, default texts and recipients rule) gets a template per
+    establishment in the mail settings. A placeholder names a dotted path in the template's
+    data (``receipt.number``; ``cashier.name`` for a field of a related record), the top-level
+    entries it ``needs``, a label for the picker and a ``sample`` for previews and for checking
+    a template when it is saved. ``document_type="*"`` offers a placeholder in every template.
+    Templates are rendered in a sandbox that reads dict keys and list items only: give plain
+    data (strings already formatted for the establishment's locale), never ORM objects.
+    """
 
 
 @hookspec
