@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from regie.db.base import utcnow
 from regie.db.models import Establishment, Membership, User
 from regie.engine import Engine
+from regie.i18n import LOCALES
 from regie.i18n import gettext as _
 from regie.services import audit
 from regie.services.errors import Invalid, NotFound
@@ -56,6 +57,39 @@ def create(session: Session, username: str, password: str, *, email: str = "",
     session.flush()
     audit.record(session, "user.create", user=actor, target=username,
                  details={"superuser": is_superuser})
+    return user
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's (for re-authentication, e.g. changing it)."""
+    try:
+        return _hasher.verify(user.password_hash or _DUMMY_HASH, password)
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        return False
+
+
+#: Fields of a user that :func:`update` may change.
+USER_EDITABLE = ("email", "full_name", "locale", "is_superuser", "active")
+
+
+def update(session: Session, user: User, fields: dict, actor: User | None = None) -> User:
+    """Change the profile, superuser flag or active flag of ``user``; audited."""
+    unknown = set(fields) - set(USER_EDITABLE)
+    errors = {key: _("cannot be changed") for key in unknown}
+    if fields.get("locale") not in (None, "", *LOCALES):
+        errors["locale"] = _("must be one of: %(allowed)s", allowed=", ".join(LOCALES))
+    if errors:
+        raise Invalid(errors)
+    cleaned = {key: value.strip() if isinstance(value, str) else value
+               for key, value in fields.items()}
+    changed = {key: value for key, value in cleaned.items() if getattr(user, key) != value}
+    for key, value in changed.items():
+        setattr(user, key, value)
+    if changed:
+        action = {False: "user.deactivate", True: "user.reactivate"}.get(
+            changed.get("active"), "user.update")
+        audit.record(session, action, user=actor, target=user.username,
+                     details={"changed": sorted(changed)})
     return user
 
 

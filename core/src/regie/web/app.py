@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -11,11 +12,14 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from regie.config import Config
+from regie.i18n import lazy_gettext as _l
 from regie.runtime import Runtime
 from regie.web import context, security
 from regie.web.auth import LoginUser
 
 log = logging.getLogger("regie.web")
+
+CORE_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
@@ -45,7 +49,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=cfg["default_locale"],
-        BABEL_TRANSLATION_DIRECTORIES=str(_package_path("translations")),
+        BABEL_TRANSLATION_DIRECTORIES=";".join(translation_directories(runtime)),
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         PREFERRED_URL_SCHEME="https" if cfg["base_url"].startswith("https") else "http",
     )
@@ -56,17 +60,31 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
     csrf = CSRFProtect(app)
     login = LoginManager(app)
     login.login_view = "auth.login"
+    login.login_message = _l("Sign in to open this page.")
+    login.login_message_category = "info"
     login.user_loader(LoginUser.load)
     login.session_protection = "basic"
     app.session_interface = security.CallbackAwareSessionInterface()
 
-    from regie.web import admin, auth, errors, establishment, filters, home, mounting
+    from regie.web import (
+        account,
+        admin,
+        auth,
+        errors,
+        establishment,
+        establishment_admin,
+        filters,
+        home,
+        mounting,
+    )
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     mounting.mount_plugins(app, runtime.engine, csrf)
     app.register_blueprint(establishment.bp)
+    app.register_blueprint(establishment_admin.bp)
     errors.register(app)
     filters.register(app)
     security.register(app)
@@ -80,10 +98,14 @@ def _refuse_empty_secret():
     raise ConfigError("regie.toml: key 'secret_key' is empty; run `regie init` to create one")
 
 
-def _package_path(name: str):
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent.parent / name
+def translation_directories(runtime: Runtime) -> list[str]:
+    """Where Flask-Babel looks for catalogs: each loaded plugin's ``translations`` folder (if
+    it ships one), then the core's, which wins when both translate the same message."""
+    folders = [Path(plugin.module.__file__).resolve().parent / "translations"
+               for plugin in runtime.engine.plugins.values()
+               if getattr(plugin.module, "__file__", None)]
+    folders = [folder for folder in dict.fromkeys(folders) if folder.is_dir()]
+    return [str(folder) for folder in [*folders, CORE_TRANSLATIONS]]
 
 
 def _select_locale() -> str:

@@ -80,30 +80,40 @@ def login():
                 lockout=dt.timedelta(minutes=config["security.lockout_minutes"]),
                 ip=request.remote_addr or "")
         if user is not None:
-            session.clear()
+            _renew_session()
             login_user(LoginUser(user))
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
-        flash(_("Sign-in refused: check the username and the password. After %(n)d failed "
-                "attempts an account is locked for %(minutes)d minutes.",
-                n=config["security.max_failed_logins"],
-                minutes=config["security.lockout_minutes"]), "error")
-        return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form)
+        refused = _("Sign-in refused: check the username and the password. After %(n)d failed "
+                    "attempts in a row an account is locked for %(minutes)d minutes.",
+                    n=config["security.max_failed_logins"],
+                    minutes=config["security.lockout_minutes"])
+        return render_template("auth/login.html", form=form, refused=refused), 401
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+def _renew_session() -> None:
+    """A new session (no fixation), keeping only the language chosen before."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
-    session.clear()
+    _renew_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/lang/<code>", methods=["POST"])
 def set_language(code: str):
+    """Show the pages in language ``code`` for the rest of the visit (the account page saves
+    a lasting choice)."""
     if code in LOCALES:
         session["lang"] = code
     return redirect(_safe_next(request.form.get("next")) or url_for("home.index"))
 
 
-__all__ = ["LoginUser", "bp", "db_session"]
+__all__ = ["LoginUser", "bp"]

@@ -1,15 +1,24 @@
-"""Pages of one establishment: its home with the modules the user may open, and its admin
-pages (modules and their settings, members and roles, audit log)."""
+"""Pages of one establishment for its members: the home with the modules the user may open
+and the dashboard widgets, the logo, and the progress of the establishment's jobs."""
 
 from __future__ import annotations
 
-from flask import g, render_template
-from flask_login import current_user
+import logging
 
-from regie.web.context import can, current_runtime, require_permission
+from flask import Response, abort, g, render_template, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from regie.db.models import Job
+from regie.db.tenancy import get_for
+from regie.web.context import can, current_runtime, db_session, require_permission
+from regie.web.jobs import render_job
 from regie.web.mounting import establishment_blueprint
 
 bp = establishment_blueprint("establishment", __name__)
+log = logging.getLogger("regie.web")
+
+MANAGE = "establishment.manage"
 
 
 def modules_for_user() -> list[dict]:
@@ -27,6 +36,7 @@ def modules_for_user() -> list[dict]:
             "plugin": entry.plugin,
             "label": declared.menu_label,
             "icon": declared.menu_icon,
+            "blueprint": declared.blueprint.name,
             "endpoint": f"{declared.blueprint.name}.{declared.menu_endpoint}",
             "description": engine.plugins[entry.plugin].info.description,
         })
@@ -41,6 +51,37 @@ def home():
                                                  enabled=g.enabled_plugins)
                if widget.permission is None or can(widget.permission)]
     widgets.sort(key=lambda widget: widget.position)
-    rendered = [(widget, widget.render(g.establishment, current_user)) for widget in widgets]
+    rendered = [(widget, _render_widget(widget)) for widget in widgets]
     return render_template("establishment/home.html", modules=modules_for_user(),
                            widgets=rendered)
+
+
+def _render_widget(widget) -> Markup | None:
+    """The widget's markup (trusted: plugins are code the deployer installed), or ``None``
+    when it fails, so one broken panel does not take the home page down."""
+    try:
+        return Markup(widget.render(g.establishment, current_user.user))  # noqa: S704
+    except Exception:
+        log.exception("dashboard widget %r failed", widget.name)
+        return None
+
+
+@bp.route("/logo")
+@require_permission()
+def logo():
+    establishment = g.establishment
+    if not establishment.logo:
+        abort(404)
+    response = Response(establishment.logo, mimetype=establishment.logo_type)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.route("/jobs/<int:job_id>")
+@require_permission()
+def job(job_id: int):
+    """A job of this establishment, for whoever started it and for its administrators."""
+    row = get_for(db_session(), g.establishment, Job, job_id)
+    if row is None or (row.user_id != current_user.id and not can(MANAGE)):
+        abort(404)
+    return render_job(row, back_url=url_for("establishment.home"))

@@ -2,24 +2,96 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+import functools
+import re
+from pathlib import Path
+
+from flask import Flask, g, url_for
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
+from regie.db.base import utcnow
 from regie.i18n import LOCALES
-from regie.web.context import can
+from regie.web.context import can, is_member
+
+#: Each language named in itself, for the language switch.
+LANGUAGE_NAMES = {"fr": "Français", "en": "English", "uk": "Українська"}
+#: Short labels for narrow places ("UK" would read as the United Kingdom).
+LANGUAGE_SHORT = {"fr": "FR", "en": "EN", "uk": "УКР"}
+assert set(LANGUAGE_NAMES) == set(LANGUAGE_SHORT) == set(LOCALES)
+
+SPRITE = "vendor/lucide/icons.svg"
+#: Icon names plugins use (``WebBlueprint.menu_icon``) → symbol of the vendored Lucide sprite.
+ICONS = {
+    "grid": "layout-grid",
+    "markets": "store",
+    "payments": "credit-card",
+    "canteen": "utensils",
+    "mail": "mail",
+    "billpay": "receipt",
+    "coop": "sprout",
+    "users": "users",
+    "settings": "settings",
+    "modules": "blocks",
+    "audit": "scroll-text",
+    "establishment": "building-2",
+    "account": "circle-user",
+    "admin": "shield-check",
+    "home": "house",
+    "sign-out": "log-out",
+    "language": "languages",
+    "menu": "chevron-down",
+    "job": "loader",
+    "add": "plus",
+    "alert": "circle-alert",
+}
+
+
+@functools.cache
+def sprite_symbols() -> frozenset[str]:
+    """The ids of the symbols in the vendored icon sprite."""
+    sprite = Path(__file__).parent / "static" / SPRITE
+    return frozenset(re.findall(r'<symbol id="([^"]+)"', sprite.read_text(encoding="utf-8")))
+
+
+def icon(name: str, label: str | None = None) -> Markup:
+    """An SVG icon from the sprite (a Régie name of :data:`ICONS` or a Lucide id in the sprite;
+    anything else shows the grid); decorative unless ``label`` is given."""
+    symbol = ICONS.get(name, name)
+    if symbol not in sprite_symbols():
+        symbol = ICONS["grid"]
+    href = f"{url_for('static', filename=SPRITE)}#{symbol}"
+    aria = (Markup(' role="img" aria-label="{}"').format(label) if label
+            else Markup(' aria-hidden="true"'))
+    return Markup('<svg class="icon"{}><use href="{}"></use></svg>').format(aria, href)
 
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
         format_datetime(value, fmt) if value else "")
+    # Globals rather than context: imported macros see them too.
+    app.jinja_env.globals.update(icon=icon, language_names=LANGUAGE_NAMES,
+                                 language_short=LANGUAGE_SHORT, now_utc=utcnow)
 
     @app.context_processor
     def _globals():
+        # A page under an establishment's address where the user has no role (its 404) must
+        # not show the establishment's name.
+        establishment = g.get("establishment")
+        if establishment is not None and not is_member():
+            establishment = None
         return {
             "current_user": current_user,
-            "establishment": g.get("establishment"),
+            "establishment": establishment,
+            "establishment_menu": _establishment_menu if establishment is not None else None,
             "can": can,
             "locales": LOCALES,
             "get_locale": get_locale,
         }
+
+
+def _establishment_menu() -> list[dict]:
+    from regie.web.establishment import modules_for_user
+
+    return modules_for_user()
