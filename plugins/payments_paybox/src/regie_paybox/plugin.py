@@ -1,26 +1,71 @@
 """The Paybox plugin: hook implementations."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
 
-from regie.api import PluginInfo, WebBlueprint, hookimpl, lazy_gettext as _l, require_permission
+from regie.api import (
+    CliCommand,
+    PaymentMethod,
+    PluginInfo,
+    ScheduledTask,
+    Veto,
+    WebBlueprint,
+    hookimpl,
+)
+from regie.api import lazy_gettext as _l
+from regie_paybox import settings
 
 plugin_info = PluginInfo(
     label=_l("Paybox"),
     description=_l("Online card payments through Paybox (Verifone)."),
+    settings=settings.DECLARED,
 )
 
+METHOD_CODE = "paybox"
 
-def _blueprint() -> Blueprint:
-    blueprint = Blueprint("plugin_payments_paybox", __name__, template_folder="templates")
 
-    @blueprint.route("/")
-    @require_permission("establishment.manage")
-    def index():
-        return render_template("payments_paybox/index.html")
+def _provider(settings, establishment=None):
+    from regie_paybox.provider import PayboxProvider
 
-    return blueprint
+    return PayboxProvider(settings, establishment)
+
+
+def _check(values) -> None:
+    problems = settings.problems(values)
+    if problems:
+        raise Veto(" ".join(problems))
+
+
+@hookimpl
+def regie_payment_methods():
+    return [PaymentMethod(METHOD_CODE, _l("Card (Paybox)"), online=True, provider=_provider)]
+
+
+@hookimpl
+def regie_plugin_installed(settings):
+    _check(settings)
+
+
+@hookimpl
+def regie_settings_changed_precommit(new):
+    _check(new)
 
 
 @hookimpl
 def regie_blueprints():
-    return [WebBlueprint(_blueprint(), menu_label=_l("Paybox"), menu_icon="payments", permission="establishment.manage")]
+    from regie_paybox import views
+
+    return [WebBlueprint(views.callbacks(), kind="callback")]
+
+
+@hookimpl
+def regie_cli_commands():
+    return [CliCommand("paybox", "regie_paybox.cli:paybox",
+                       help="Paybox tools: simulator, signed notifications, reconciliation.")]
+
+
+@hookimpl
+def regie_scheduled_tasks():
+    return [ScheduledTask(
+        "payments_paybox.reconcile", "regie_paybox.tasks:reconcile_pending", "30 6 * * 1",
+        description="Ask Paybox Direct about payments still pending after an hour and record "
+                    "what it says; keep the report.")]
