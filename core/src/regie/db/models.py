@@ -150,3 +150,7 @@ class TaskRun(Model):
     last_started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+# The money tables live in their own module; importing it here completes the metadata.
+from regie.db import money  # noqa: E402, F401

@@ -1,0 +1,413 @@
+"""The ledger: accounts, signed entries, reversals, and the hash chain that proves nothing was
+changed behind the ledger's back.
+
+Signs: a positive entry is in the payer's favour (a payment, a credit), a negative one is owed
+(a charge, a refund paid out). An account's balance is the sum of its entries; the cached
+``balance`` changes with each entry, in the entry's transaction, under a row lock.
+
+Entries are never edited or deleted; a mistake is corrected by a reversal entry. Each entry
+stores the SHA-256 of its canonical content chained to the previous entry of the
+establishment, and :func:`verify` recomputes both the chain and every balance.
+
+Locks are always taken in the same order — payment, account, ledger counter, receipt
+counter — so concurrent writers wait for each other instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable
+
+import attrs
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from regie.db.base import utcnow
+from regie.db.models import Establishment
+from regie.db.money import LedgerAccount, LedgerEntry, MoneyCounter
+from regie.db.tenancy import get_for, lock, select_for
+from regie.i18n import gettext as _
+from regie.services import audit
+from regie.services.errors import Invalid, NotFound, Veto
+from regie.services.money import Money
+
+log = logging.getLogger("regie.ledger")
+
+GENESIS = "0" * 64
+"""The ``previous_hash`` of an establishment's first entry."""
+
+LEDGER_COUNTER = "ledger"
+_KIND_RE = re.compile(r"^[a-z][a-z0-9_.]{0,29}$")
+
+
+class LedgerBroken(Exception):
+    """:func:`verify` found a problem; the message names the first broken entry."""
+
+
+# --- counters ------------------------------------------------------------------------------
+
+
+def locked_counter(session: Session, establishment_id: int, name: str) -> MoneyCounter:
+    """The establishment's counter ``name``, locked until the end of the transaction (created
+    at 0 on first use; a concurrent creator makes this one wait, then use its row)."""
+    query = lock(select(MoneyCounter).where(MoneyCounter.establishment_id == establishment_id,
+                                            MoneyCounter.name == name)
+                 ).execution_options(populate_existing=True)
+    counter = session.scalar(query)
+    if counter is None:
+        try:
+            with session.begin_nested():
+                session.add(MoneyCounter(establishment_id=establishment_id, name=name, value=0,
+                                         head=""))
+        except IntegrityError:
+            pass
+        counter = session.scalar(query)
+    return counter
+
+
+def next_number(session: Session, establishment_id: int, name: str) -> int:
+    """The next number of counter ``name`` (1, 2, 3 …): gapless when the transaction commits,
+    since a rolled-back transaction gives its number back."""
+    counter = locked_counter(session, establishment_id, name)
+    counter.value += 1
+    return counter.value
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def _establishment_id(establishment: Establishment | int) -> int:
+    return establishment if isinstance(establishment, int) else establishment.id
+
+
+def open_account(session: Session, establishment: Establishment, *, kind: str, owner_key: str,
+                 label: str = "", currency: str | None = None,
+                 actor: str = "") -> LedgerAccount:
+    """The account of ``(kind, owner_key)`` in the establishment, opened if it does not exist.
+
+    Plugins name their payers with a kind prefixed by the plugin (``reservation.pupil``) and
+    their own key (``"1234"``). Calling it again returns the same account.
+    """
+    kind, owner_key = kind.strip(), str(owner_key).strip()
+    currency = (currency or establishment.currency).upper()
+    errors = {}
+    if not _KIND_RE.match(kind):
+        errors["kind"] = _("use 1 to 30 lowercase letters, digits, '.' or '_' "
+                           "(e.g. reservation.pupil)")
+    if not owner_key:
+        errors["owner_key"] = _("is required")
+    if errors:
+        raise Invalid(errors)
+    existing = get_account(session, establishment, kind=kind, owner_key=owner_key)
+    if existing is not None:
+        if existing.currency != currency:
+            raise Invalid({"currency": _("this account keeps %(currency)s",
+                                         currency=existing.currency)})
+        return existing
+    account = LedgerAccount(establishment_id=establishment.id, kind=kind, owner_key=owner_key,
+                            label=label.strip() or f"{kind} {owner_key}", currency=currency,
+                            balance=0)
+    try:
+        with session.begin_nested():
+            session.add(account)
+    except IntegrityError:  # opened meanwhile by a concurrent transaction
+        return get_account(session, establishment, kind=kind, owner_key=owner_key)
+    audit.record(session, "account.open", establishment=establishment, actor=actor or "system",
+                 target=f"{kind}:{owner_key}", details={"account": account.id,
+                                                        "currency": currency})
+    return account
+
+
+def get_account(session: Session, establishment: Establishment | int, *, kind: str,
+                owner_key: str) -> LedgerAccount | None:
+    return session.scalar(select_for(establishment, LedgerAccount, LedgerAccount.kind == kind,
+                                     LedgerAccount.owner_key == str(owner_key)))
+
+
+def account_by_id(session: Session, establishment: Establishment | int,
+                  account_id: int) -> LedgerAccount:
+    account = get_for(session, establishment, LedgerAccount, account_id)
+    if account is None:
+        raise NotFound(_("no account %(id)s in this establishment", id=account_id))
+    return account
+
+
+def find_account(session: Session, establishment: Establishment | int,
+                 designation: str) -> LedgerAccount:
+    """The account named by ``designation``: its number, or ``kind:owner_key``."""
+    designation = designation.strip()
+    if designation.isdigit():
+        return account_by_id(session, establishment, int(designation))
+    kind, _sep, owner_key = designation.partition(":")
+    account = get_account(session, establishment, kind=kind, owner_key=owner_key)
+    if account is None:
+        raise NotFound(_("no account '%(name)s' in this establishment", name=designation))
+    return account
+
+
+def accounts(session: Session, establishment: Establishment | int, *, kind: str | None = None,
+             search: str = "") -> list[LedgerAccount]:
+    query = select_for(establishment, LedgerAccount)
+    if kind:
+        query = query.where(LedgerAccount.kind == kind)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(func.lower(LedgerAccount.label).like(pattern)
+                            | func.lower(LedgerAccount.owner_key).like(pattern))
+    return list(session.scalars(query.order_by(LedgerAccount.label, LedgerAccount.id)))
+
+
+# --- entries -------------------------------------------------------------------------------
+
+
+def entry_hash(entry: LedgerEntry) -> str:
+    """SHA-256 of the entry's canonical content and the hash it chains on."""
+    created = entry.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    content = [
+        entry.establishment_id, entry.sequence, entry.account_id, entry.amount, entry.currency,
+        entry.balance_after, entry.kind, entry.label, entry.payment_id, entry.reverses_entry_id,
+        entry.actor, created, entry.previous_hash,
+    ]
+    canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def post_entry(session: Session, account: LedgerAccount, amount: int | Money, *, kind: str,
+               label: str = "", payment_id: int | None = None, actor: str = "",
+               reverses: LedgerEntry | None = None) -> LedgerEntry:
+    """Add a signed entry to ``account`` and update its balance, in the caller's transaction.
+
+    ``amount`` is in the account's minor units (or a :class:`Money` in its currency); positive
+    is in the payer's favour. The account row and the establishment's chain are locked until
+    the transaction ends.
+    """
+    if isinstance(amount, Money):
+        if amount.currency != account.currency:
+            raise Invalid({"amount": _("this account keeps %(currency)s",
+                                       currency=account.currency)})
+        amount = amount.amount
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError("ledger amounts are int minor units")
+    if amount == 0:
+        raise Invalid({"amount": _("an entry of zero changes nothing")})
+    if not _KIND_RE.match(kind):
+        raise Invalid({"kind": _("use 1 to 30 lowercase letters, digits, '.' or '_'")})
+    locked = session.scalar(lock(select(LedgerAccount).where(LedgerAccount.id == account.id))
+                            .execution_options(populate_existing=True))
+    chain = locked_counter(session, locked.establishment_id, LEDGER_COUNTER)
+    chain.value += 1
+    entry = LedgerEntry(
+        establishment_id=locked.establishment_id, sequence=chain.value, account_id=locked.id,
+        amount=amount, currency=locked.currency, balance_after=locked.balance + amount,
+        kind=kind, label=label[:200], payment_id=payment_id,
+        reverses_entry_id=reverses.id if reverses is not None else None, actor=actor[:150],
+        created_at=utcnow(), previous_hash=chain.head or GENESIS,
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    locked.balance = entry.balance_after
+    chain.head = entry.hash
+    session.flush()
+    return entry
+
+
+def reversal_of(session: Session, entry: LedgerEntry) -> LedgerEntry | None:
+    return session.scalar(select(LedgerEntry).where(LedgerEntry.reverses_entry_id == entry.id))
+
+
+def reverse_entry(session: Session, entry: LedgerEntry, *, label: str = "", actor: str = "",
+                  kind: str = "reversal") -> LedgerEntry:
+    """Post the opposite of ``entry``: the only way to correct the ledger."""
+    if entry.reverses_entry_id is not None:
+        raise Veto(_("entry %(n)s is itself a reversal: post a new entry instead",
+                     n=entry.sequence))
+    existing = reversal_of(session, entry)
+    if existing is not None:
+        raise Veto(_("entry %(n)s was already reversed by entry %(m)s", n=entry.sequence,
+                     m=existing.sequence))
+    return post_entry(session, entry.account, -entry.amount, kind=kind,
+                      label=label or _("Reversal of entry %(n)s", n=entry.sequence),
+                      payment_id=entry.payment_id, actor=actor, reverses=entry)
+
+
+def reverse(session: Session, establishment: Establishment, entry_id: int, *, label: str = "",
+            actor: str = "") -> LedgerEntry:
+    """Reverse entry ``entry_id`` of the establishment. Entries of a payment are corrected by
+    cancelling or refunding the payment, so the payment's state stays true."""
+    entry = get_for(session, establishment, LedgerEntry, entry_id)
+    if entry is None:
+        raise NotFound(_("no ledger entry %(id)s in this establishment", id=entry_id))
+    if entry.payment_id is not None:
+        raise Veto(_("entry %(n)s belongs to payment %(payment)s: cancel or refund the payment "
+                     "instead", n=entry.sequence, payment=entry.payment_id))
+    reversal = reverse_entry(session, entry, label=label, actor=actor)
+    audit.record(session, "ledger.reverse", establishment=establishment, actor=actor or "system",
+                 target=f"entry:{entry.id}", details={"reversal": reversal.id})
+    return reversal
+
+
+def statement(session: Session, account: LedgerAccount) -> list[LedgerEntry]:
+    """The account's entries, oldest first; ``balance_after`` is the running balance."""
+    return list(session.scalars(select(LedgerEntry).where(LedgerEntry.account_id == account.id)
+                                .order_by(LedgerEntry.sequence)))
+
+
+# --- verification --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Problem:
+    message: str
+    sequence: int | None = None
+    entry_id: int | None = None
+    account_id: int | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.sequence is not None:
+            where.append(f"entry {self.sequence}" + (f" (id {self.entry_id})"
+                                                     if self.entry_id else ""))
+        if self.account_id is not None:
+            where.append(f"account {self.account_id}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+@attrs.frozen
+class Verification:
+    """What :func:`verify` found in one establishment; ``problems`` in ledger order."""
+
+    establishment: str
+    entries: int
+    accounts: int
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    def summary(self) -> str:
+        if self.ok:
+            return (f"{self.establishment}: ledger intact ({self.entries} entries, "
+                    f"{self.accounts} accounts)")
+        return (f"{self.establishment}: ledger BROKEN at {self.first} "
+                f"({len(self.problems)} problem(s))")
+
+
+def _snapshot(session: Session) -> None:
+    """Read everything from one snapshot, so postings during the check raise no false alarm
+    (SQLite's read transactions already see one snapshot)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def verify(session: Session, establishment: Establishment) -> Verification:
+    """Recompute the establishment's hash chain and every account balance.
+
+    Reports entries whose content no longer matches their hash, broken links, missing
+    sequence numbers (deleted entries, at the end too), running balances that do not add up,
+    and cached account balances that differ from the sum of their entries.
+    """
+    _snapshot(session)
+    problems: list[Problem] = []
+    counter = session.scalar(select(MoneyCounter).where(
+        MoneyCounter.establishment_id == establishment.id, MoneyCounter.name == LEDGER_COUNTER))
+    account_rows = {account.id: account for account in session.scalars(
+        select_for(establishment, LedgerAccount))}
+    running: dict[int, int] = {}
+    expected, previous, count = 1, GENESIS, 0
+    entries: Iterable[LedgerEntry] = session.scalars(
+        select_for(establishment, LedgerEntry).order_by(LedgerEntry.sequence)
+        .execution_options(yield_per=1000))
+    for entry in entries:
+        count += 1
+        if entry.sequence != expected:
+            problems.append(Problem(
+                _("entries %(first)s to %(last)s are missing (deleted)", first=expected,
+                  last=entry.sequence - 1) if entry.sequence > expected
+                else _("sequence number repeated or out of order"),
+                expected if entry.sequence > expected else entry.sequence, None,
+                entry.account_id))
+        if entry.previous_hash != previous:
+            problems.append(Problem(_("does not chain on the previous entry"), entry.sequence,
+                                    entry.id, entry.account_id))
+        if entry_hash(entry) != entry.hash:
+            problems.append(Problem(_("content was changed after it was posted"),
+                                    entry.sequence, entry.id, entry.account_id))
+        account = account_rows.get(entry.account_id)
+        if account is None:
+            problems.append(Problem(_("its account belongs to another establishment"),
+                                    entry.sequence, entry.id, entry.account_id))
+        elif account.currency != entry.currency:
+            problems.append(Problem(_("currency differs from its account's"), entry.sequence,
+                                    entry.id, entry.account_id))
+        running[entry.account_id] = running.get(entry.account_id, 0) + entry.amount
+        if entry.balance_after != running[entry.account_id]:
+            problems.append(Problem(_("running balance does not add up"), entry.sequence,
+                                    entry.id, entry.account_id))
+        previous, expected = entry.hash, max(expected, entry.sequence) + 1
+    last = expected - 1
+    if counter is not None and counter.value > last:
+        problems.append(Problem(_("entries %(first)s to %(last)s are missing (deleted)",
+                                  first=last + 1, last=counter.value), last + 1))
+    elif counter is not None and count and counter.head != previous:
+        problems.append(Problem(_("the chain's head does not match the last entry"), last))
+    elif counter is None and count:
+        problems.append(Problem(_("entries exist but the chain counter is missing"), 1))
+    problems.sort(key=lambda problem: (problem.sequence is None, problem.sequence or 0))
+    for account in account_rows.values():
+        total = running.get(account.id, 0)
+        if account.balance != total:
+            problems.append(Problem(
+                _("balance %(cached)s differs from the sum of its entries %(total)s",
+                  cached=account.balance, total=total), account_id=account.id))
+    return Verification(establishment.slug, count, len(account_rows), tuple(problems))
+
+
+def verify_task(ctx) -> None:
+    """Scheduled task (nightly, per establishment): :func:`verify`, recorded in the audit log
+    (``ledger.verify``); a broken ledger makes the run fail, so the task's last error names
+    the first broken entry."""
+    with ctx.db.session() as session:
+        establishment = session.get(Establishment, ctx.establishment.id)
+        result = verify(session, establishment)
+    with ctx.db.transaction() as session:
+        audit.record(session, "ledger.verify", establishment=session.get(
+            Establishment, ctx.establishment.id), actor="task", details={
+            "ok": result.ok, "entries": result.entries, "accounts": result.accounts,
+            "first_problem": str(result.first) if result.first else "",
+            "problems": len(result.problems)})
+    if not result.ok:
+        log.error("ledger verification failed: %s", result.summary())
+        raise LedgerBroken(result.summary())
+    log.info("%s", result.summary())
+
+
+__all__ = [
+    "GENESIS",
+    "LedgerBroken",
+    "Problem",
+    "Verification",
+    "account_by_id",
+    "accounts",
+    "entry_hash",
+    "find_account",
+    "get_account",
+    "locked_counter",
+    "next_number",
+    "open_account",
+    "post_entry",
+    "reverse",
+    "reverse_entry",
+    "statement",
+    "verify",
+    "verify_task",
+]
