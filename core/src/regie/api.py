@@ -29,6 +29,7 @@ from regie.i18n import gettext, lazy_gettext, ngettext
 from regie.services.audit import record as audit
 from regie.services.errors import Invalid, NotFound, Veto
 from regie.services.jobs import Progress
+from regie.services.jobs import start as start_job
 from regie.services.mail.transport import CheckResult, DeliveryResult, OutgoingMail, Transport
 from regie.tasks.context import TaskContext
 from regie.web.context import (
@@ -83,5 +84,6 @@ __all__ = [
     "plugin_settings",
     "require_permission",
     "select_for",
+    "start_job",
     "utcnow",
 ]

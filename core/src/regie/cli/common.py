@@ -4,31 +4,40 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from regie.config import ConfigError, load_config
 from regie.db import DatabaseUnavailable
 from regie.engine import PluginLoadError
+from regie.i18n import gettext as _
 from regie.services.errors import Invalid, NotFound, Veto
+
+if TYPE_CHECKING:
+    from regie.runtime import Runtime
 
 USER_ERRORS = (ConfigError, DatabaseUnavailable, PluginLoadError, Invalid, NotFound, Veto)
 
 
 class State:
-    """Carried in ``click.Context.obj``: builds the runtime on first use."""
+    """Carried in ``click.Context.obj``: builds the runtime on first use.
 
-    def __init__(self, instance: str | None) -> None:
+    Tests pass their own ``runtime`` (``CliRunner().invoke(cli, args, obj=State(runtime=…))``).
+    """
+
+    def __init__(self, instance: str | None = None, runtime: Runtime | None = None) -> None:
         self.instance = instance
-        self._runtime = None
+        self._runtime = runtime
 
     @property
     def config(self):
+        if self._runtime is not None:
+            return self._runtime.config
         return load_config(self.instance)
 
     @property
-    def runtime(self):
+    def runtime(self) -> Runtime:
         if self._runtime is None:
             from regie.runtime import Runtime
 
@@ -39,8 +48,8 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
-def fail(message: str, code: int = 1) -> None:
-    click.secho(f"Error: {message}", fg="red", err=True)
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.secho(_("Error: %(error)s", error=message), fg="red", err=True)
     sys.exit(code)
 
 
@@ -59,7 +68,67 @@ def emit(rows: list[dict[str, Any]], output_format: str, columns: list[str] | No
         click.echo("(none)")
         return
     columns = columns or list(rows[0])
-    widths = {col: max(len(col), *(len(str(row.get(col, ""))) for row in rows)) for col in columns}
+    widths = {col: max(len(col), *(len(_cell(row.get(col))) for row in rows)) for col in columns}
     click.echo("  ".join(col.upper().ljust(widths[col]) for col in columns).rstrip())
     for row in rows:
-        click.echo("  ".join(str(row.get(col, "")).ljust(widths[col]) for col in columns).rstrip())
+        click.echo("  ".join(_cell(row.get(col)).ljust(widths[col]) for col in columns).rstrip())
+
+
+def emit_one(record: dict[str, Any], output_format: str) -> None:
+    """Print one record as JSON or as ``key: value`` lines (nested dicts indented)."""
+    if output_format == "json":
+        click.echo(json.dumps(record, indent=2, default=str, ensure_ascii=False))
+        return
+    _echo_mapping(record, 0)
+
+
+def _echo_mapping(record: dict[str, Any], depth: int) -> None:
+    width = max((len(key) for key in record), default=0)
+    for key, value in record.items():
+        if isinstance(value, dict):
+            click.echo(f"{'  ' * depth}{key}:")
+            _echo_mapping(value, depth + 1) if value else click.echo(f"{'  ' * (depth + 1)}-")
+        else:
+            click.echo(f"{'  ' * depth}{key.ljust(width)}  {_cell(value)}")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or "-"
+    if hasattr(value, "isoformat"):
+        return value.isoformat(timespec="seconds")
+    return str(value)
+
+
+def parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, str]:
+    """``("a=1", "b=2")`` → ``{"a": "1", "b": "2"}``; a malformed pair is a usage error."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(_("'%(pair)s' is not KEY=VALUE", pair=pair), param_hint=what)
+        values[key.strip()] = value
+    return values
+
+
+def read_secret(stream: IO[str]) -> str:
+    """The first line of a password file (``-`` is standard input), without its line end."""
+    return stream.readline().rstrip("\r\n")
+
+
+def password_file_option(name: str = "--password-file"):
+    return click.option(name, "password_file", type=click.File("r", encoding="utf-8"),
+                        help="Read the password from this file ('-' for standard input) "
+                             "instead of generating a random one.")
+
+
+def show_generated_password(username: str, password: str) -> None:
+    """Print a generated password; it is stored hashed and shown only this once."""
+    click.echo(_("Password of '%(username)s': %(password)s", username=username,
+                 password=password))
+    click.echo(_("  (shown once; change it with `regie user passwd %(username)s`)",
+                 username=username))

@@ -7,13 +7,15 @@ import importlib
 import sys
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from regie import __version__
 from regie.cli.common import USER_ERRORS, State, fail
+from regie.i18n import gettext as _
 
 CORE_MODULES = {
     "init": "regie.cli.instance:init",
-    "demo": "regie.cli.instance:demo",
+    "demo": "regie.cli.demo:demo",
     "serve": "regie.cli.instance:serve",
     "worker": "regie.cli.tasks:worker",
     "doctor": "regie.cli.doctor:doctor",
@@ -24,20 +26,35 @@ CORE_MODULES = {
     "tasks": "regie.cli.tasks:tasks",
     "jobs": "regie.cli.tasks:jobs",
 }
+PROBLEM = "regie.plugin_problem"
 
 
 def _import(target: str):
-    module, _, attribute = target.partition(":")
+    module, _sep, attribute = target.partition(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def database_error(exc: OperationalError | ProgrammingError) -> str | None:
+    """One line saying what went wrong with the database and what to do, or ``None`` when the
+    error is a bug rather than the state of the database."""
+    reason = str(exc.orig or exc).strip().splitlines()[0]
+    if "no such table" in reason or "does not exist" in reason:
+        return _("the database is not set up (%(reason)s): run `regie db upgrade`",
+                 reason=reason)
+    if isinstance(exc, OperationalError):
+        return _("database error: %(reason)s", reason=reason)
+    return None
 
 
 class RegieGroup(click.Group):
     def _plugin_commands(self, ctx: click.Context) -> dict:
-        state = ctx.find_object(State) or State(ctx.params.get("instance"))
+        if not isinstance(ctx.obj, State):
+            ctx.obj = State(ctx.params.get("instance"))
+        state = ctx.obj
         try:
             engine = state.runtime.engine
         except Exception as exc:  # any start-up problem: core commands still work
-            ctx.meta.setdefault("regie.plugin_problem", str(exc))
+            ctx.meta.setdefault(PROBLEM, str(exc))
             return {}
         return {command.name: command for command in engine.items("regie_cli_commands")}
 
@@ -49,23 +66,44 @@ class RegieGroup(click.Group):
             return _import(CORE_MODULES[name])
         declared = self._plugin_commands(ctx).get(name)
         if declared is None:
+            if ctx.meta.get(PROBLEM) and not ctx.resilient_parsing:
+                fail(_("no command '%(name)s'; plugin commands are unavailable: %(problem)s",
+                       name=name, problem=ctx.meta[PROBLEM]))
             return None
         try:
             return _import(declared.target)
         except Exception as exc:
-            fail(f"the command '{name}' of a plugin cannot be loaded: {exc!r}")
+            fail(_("the command '%(name)s' of a plugin cannot be loaded: %(error)r",
+                   name=name, error=exc))
 
     def format_epilog(self, ctx, formatter):
-        problem = ctx.meta.get("regie.plugin_problem")
+        problem = ctx.meta.get(PROBLEM)
         if problem:
             formatter.write_paragraph()
-            formatter.write_text(f"Plugin commands are unavailable: {problem}")
+            formatter.write_text(_("Plugin commands are unavailable: %(problem)s",
+                                   problem=problem))
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except USER_ERRORS as exc:
             fail(str(exc))
+        except (OperationalError, ProgrammingError) as exc:
+            message = database_error(exc)
+            if message is None:
+                raise
+            fail(message)
+        except Exception as exc:
+            if not _is_migration_error(exc):
+                raise
+            fail(str(exc))
+
+
+def _is_migration_error(exc: Exception) -> bool:
+    """Migration problems are the user's to fix; the check does not import Alembic when no
+    migration ran."""
+    migrations = sys.modules.get("regie.db.migrations")
+    return migrations is not None and isinstance(exc, migrations.MigrationError)
 
 
 @click.group(cls=RegieGroup)
@@ -75,7 +113,8 @@ class RegieGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, instance: str | None) -> None:
     """Régie: collect money for local establishments."""
-    ctx.obj = State(instance)
+    if not isinstance(ctx.obj, State):
+        ctx.obj = State(instance)
 
 
 def main() -> None:
