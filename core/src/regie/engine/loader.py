@@ -70,9 +70,10 @@ def load_plugins(names: list[str]) -> tuple[list[LoadedPlugin], list[Problem]]:
     def on_load_failure(_manager, entry_point, exc):
         failures[entry_point.name] = f"import failed: {type(exc).__name__}: {exc}"
 
-    def on_missing(missing_names):
+    def on_missing(missing_names):  # stevedore counts plugins that failed to load as missing
         for missing in missing_names:
-            failures[missing] = (
+            failures.setdefault(
+                missing,
                 "not installed (no entry point in group 'regie.plugins'; "
                 "install its distribution, or remove it from 'plugins')"
             )
@@ -85,6 +86,8 @@ def load_plugins(names: list[str]) -> tuple[list[LoadedPlugin], list[Problem]]:
         on_missing_entrypoints_callback=on_missing,
         name_order=True,
     )
+    # stevedore's cached entry points do not know their distribution; importlib.metadata does.
+    installed = installed_plugins()
     loaded: list[LoadedPlugin] = []
     for extension in manager.extensions:
         module = extension.plugin
@@ -95,7 +98,7 @@ def load_plugins(names: list[str]) -> tuple[list[LoadedPlugin], list[Problem]]:
                 "'plugin_info = regie.api.PluginInfo(...)' attribute"
             )
             continue
-        dist, version = _distribution(extension.entry_point)
+        dist, version = _distribution(installed.get(extension.name, extension.entry_point))
         loaded.append(LoadedPlugin(extension.name, module, info, dist, version))
     problems.extend(Problem(name, reason) for name, reason in failures.items())
     problems.sort(key=lambda problem: names.index(problem.plugin)

@@ -83,8 +83,7 @@ class Engine:
             self.pm.register(module, name=f"{CORE}.{module.__name__.rsplit('.', 1)[-1]}")
         problems.extend(self._unknown_hooks())
         self.registered: dict[str, list[Registered]] = {}
-        if not problems:
-            problems.extend(self._collect_registrations(set(reserved_cli)))
+        problems.extend(self._collect_registrations(set(reserved_cli)))
         if problems:
             raise PluginLoadError(problems)
         self.pm.check_pending()
