@@ -154,3 +154,5 @@ class TaskRun(Model):
 
 # The money tables live in their own module; importing it here completes the metadata.
 from regie.db import money  # noqa: E402, F401
+# Stored documents (receipts, letters) likewise.
+from regie.db import documents  # noqa: E402, F401

@@ -50,9 +50,9 @@ class Registered:
 
 
 def _builtin_modules() -> list[types.ModuleType]:
-    from regie.builtin import roles, servers, tasks
+    from regie.builtin import documents, roles, servers, tasks
 
-    return [roles, servers, tasks]
+    return [roles, servers, tasks, documents]
 
 
 class Engine:

@@ -102,7 +102,10 @@ class PayboxSettings:
 
 
 def load(values: Mapping[str, Any], locale: str = "fr") -> PayboxSettings:
-    """The typed settings; call :func:`problems` first where bad values must be refused."""
+    """The typed settings, declared defaults filling what ``values`` lacks; call
+    :func:`problems` first where bad values must be refused."""
+    values = {**{setting.key: setting.default for setting in DECLARED},
+              **{key: value for key, value in values.items() if value is not None}}
     environment = _text(values, "environment") or "test"
     key = _text(values, "hmac_key") or (TEST_HMAC_KEY if environment != "production" else "")
     account = protocol.Account(
@@ -138,6 +141,9 @@ def problems(values: Mapping[str, Any]) -> list[str]:
         problem = protocol.check_hmac_key(key)
         if problem:
             found.append(gettext("HMAC key: %(problem)s.", problem=problem))
+    if production and _text(values, "site") == TEST_ACCOUNT["site"]:
+        found.append(gettext("Site number: the public test account cannot be used in "
+                             "production."))
     if production and _text(values, "hmac_key").upper() == TEST_HMAC_KEY:
         found.append(gettext("HMAC key: the public test key cannot be used in production."))
     try:
