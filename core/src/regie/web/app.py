@@ -70,6 +70,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
         account,
         admin,
         auth,
+        documents,
         errors,
         establishment,
         establishment_admin,
@@ -85,6 +86,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
     mounting.mount_plugins(app, runtime.engine, csrf)
     app.register_blueprint(establishment.bp)
     app.register_blueprint(establishment_admin.bp)
+    app.register_blueprint(documents.bp)
     errors.register(app)
     filters.register(app)
     security.register(app)
