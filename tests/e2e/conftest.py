@@ -105,7 +105,7 @@ def sign_in():
         page.goto("/login")
         page.locator("input[name=username]").fill(username)
         page.locator("input[name=password]").fill(password)
-        page.locator("form button[type=submit]").click()
+        page.locator("form:has(input[name=password]) button[type=submit]").click()
         page.wait_for_load_state()
 
     return submit

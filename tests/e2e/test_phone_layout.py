@@ -32,5 +32,5 @@ def test_establishment_home_fits_a_phone(new_page, sign_in, artifacts, make_esta
     page.goto(f"/{establishment.slug}/")
     page.screenshot(path=artifacts / "phone-establishment-home.png", full_page=True)
 
-    assert page.locator(f"a[href='/{establishment.slug}/markets/']").is_visible()
+    assert page.locator(f"main a[href='/{establishment.slug}/markets/']").is_visible()
     assert _scroll_width(page) <= 360

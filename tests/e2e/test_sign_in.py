@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 def _refusal(page) -> str:
     assert page.url.endswith("/login"), f"still expected on the sign-in page, got {page.url}"
     assert page.locator("input[name=password]").is_visible()
-    return page.locator(".flash").inner_text().strip()
+    return page.get_by_role("alert").inner_text().strip()
 
 
 def test_sign_in_opens_the_establishments_of_the_user(
