@@ -7,30 +7,13 @@ from __future__ import annotations
 import sys
 
 import pytest
-from data.distributions import Site
 
 from regie.db.models import Establishment
 from regie.engine import Engine, PluginLoadError, installed_plugins
 from regie.runtime import CORE_COMMANDS, Runtime
 from regie.services import establishments
 
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    site = Site(tmp_path / "site", monkeypatch)
-    yield site
-    site.forget()
-
-
-@pytest.fixture
-def echo(site):
-    """``echo("alpha", "beta")`` installs the echo plugin as plugins alpha and beta."""
-
-    def install(*names: str) -> None:
-        for name in names:
-            site.install(name, "regie_echo.py", module=f"regie_echo_{name}")
-
-    return install
+pytest_plugins = ["data.distributions"]  # fixtures: site, echo
 
 
 def events(engine: Engine, plugin: str) -> list[tuple]:

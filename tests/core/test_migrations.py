@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from data.databases import backend, database_url  # noqa: F401 - fixtures
 from sqlalchemy import inspect, text
 
 from regie.cli.common import State
@@ -18,12 +17,14 @@ from regie.db.models import Establishment
 from regie.runtime import Runtime
 from regie.services import establishments
 
+pytest_plugins = ["data.databases"]  # fixtures: backend, database_url
+
 CORE_TABLES = {"establishment", "establishment_plugin", "user_account", "membership",
                "audit_event", "job", "task_run"}
 
 
 @pytest.fixture
-def runtime(database_url, tmp_path, regie_engine):  # noqa: F811 - database_url is a fixture
+def runtime(database_url, tmp_path, regie_engine):
     config = load_config(tmp_path, environ={}, secret_key="test", database_url=database_url,
                          tasks_url=f"sqlite:///{tmp_path / 'tasks.db'}")
     runtime = Runtime(config, engine=regie_engine)

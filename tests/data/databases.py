@@ -1,9 +1,9 @@
 """Empty databases for tests that build the schema with the migrations.
 
-Import the fixtures into a test module (``from data.databases import backend, database_url``):
-every test of the module then runs on SQLite (a new file per test) and on PostgreSQL (one
-throw-away database per module, emptied before each test; skipped when the server is missing,
-unless ``REGIE_REQUIRE`` names it).
+With ``pytest_plugins = ["data.databases"]`` in a test module, every test of the module that
+asks for ``database_url`` runs on SQLite (a new file per test) and on PostgreSQL (one throw-away
+database per module, emptied before each test; skipped when the server is missing, unless
+``REGIE_REQUIRE`` names it).
 """
 
 from __future__ import annotations

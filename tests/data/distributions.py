@@ -1,5 +1,8 @@
 """Install test plugins as separate distributions, the way ``pip install`` would leave them.
 
+Test modules get the fixtures ``site`` and ``echo`` with
+``pytest_plugins = ["data.distributions"]``.
+
 A :class:`Site` is a folder standing for site-packages. ``site.install("alpha", "regie_echo.py",
 module="regie_echo_alpha")`` copies the plugin's sources there and writes
 ``regie_alpha-0.1.dist-info`` with ``METADATA`` and an ``entry_points.txt`` in group
@@ -12,6 +15,7 @@ from __future__ import annotations
 import importlib
 import shutil
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -59,3 +63,22 @@ class Site:
         for name in list(sys.modules):
             if name.partition(".")[0] in self.modules:
                 del sys.modules[name]
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch) -> Iterator[Site]:
+    """A site-packages folder first on ``sys.path`` for the test."""
+    site = Site(tmp_path / "site", monkeypatch)
+    yield site
+    site.forget()
+
+
+@pytest.fixture
+def echo(site) -> Callable[..., None]:
+    """``echo("alpha", "beta")`` installs ``regie_echo.py`` as the plugins alpha and beta."""
+
+    def install(*names: str) -> None:
+        for name in names:
+            site.install(name, "regie_echo.py", module=f"regie_echo_{name}")
+
+    return install

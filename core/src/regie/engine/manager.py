@@ -4,6 +4,7 @@ plugins registered through it."""
 from __future__ import annotations
 
 import functools
+import logging
 import types
 from collections.abc import Iterable
 from typing import Any
@@ -30,6 +31,8 @@ REGISTRATIONS: dict[str, str] = {
 }
 
 CORE = "core"
+
+log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -175,6 +178,21 @@ class Engine:
         """Call ``hook_name`` on one plugin only (its install/uninstall hooks, its demo data)."""
         others = [module for name, module in self.pm.list_name_plugin() if name != plugin]
         return self.pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
+
+    def notify(self, hook_name: str, enabled: Iterable[str] | None = None,
+               **kwargs: Any) -> None:
+        """Call an after-commit hook (``…_postcommit``) on the core and on each plugin (of
+        ``enabled``) in hook order, one at a time: a plugin that fails is logged and the next
+        ones are still called, since the change they are told about is committed."""
+        allowed = None if enabled is None else set(enabled)
+        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
+            name = impl.plugin_name
+            if allowed is not None and not name.startswith(f"{CORE}.") and name not in allowed:
+                continue
+            try:
+                self.call_on(name, hook_name, **kwargs)
+            except Exception:
+                log.exception("%s: %s failed", name, hook_name)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - the engine lives as long as the app
     def _subset(self, hook_name: str, enabled: frozenset[str]):

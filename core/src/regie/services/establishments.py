@@ -11,6 +11,7 @@ from babel.numbers import get_currency_name
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from regie.db import postcommit
 from regie.db.models import Establishment, EstablishmentPlugin, User
 from regie.engine import Engine
 from regie.i18n import LOCALES
@@ -77,6 +78,8 @@ def create(session: Session, engine: Engine, *, slug: str, name: str, locale: st
     session.flush()
     engine.hook(engine.plugins).regie_establishment_created_precommit(
         session=session, establishment=establishment)
+    postcommit.after_commit(session, engine.notify, "regie_establishment_created_postcommit",
+                            establishment_id=establishment.id)
     audit.record(session, "establishment.create", establishment=establishment, user=actor,
                  target=slug, details={"name": name})
     return establishment
