@@ -1,5 +1,6 @@
-"""Benchmark workloads: one module per workload, ``benchmarks/workloads/<name>.py``, exposing
-``WORKLOAD``, an :class:`HttpWorkload` or a :class:`BatchWorkload`.
+"""Benchmark workloads: one module per workload, ``benchmarks/workloads/<name>.py`` (``-`` in
+the name becomes ``_`` in the file name), exposing ``WORKLOAD``, an :class:`HttpWorkload` or a
+:class:`BatchWorkload`.
 
 An HTTP workload arranges data in a new instance, then names one request that a signed-in
 person sends; the runner serves it with Régie (``regie serve``) and with the workload's baseline
@@ -52,11 +53,13 @@ class BatchWorkload:
 
 
 def names() -> list[str]:
-    return sorted(module.name for module in pkgutil.iter_modules(__path__)
+    """Workload names as typed on the command line: ``receipt-pdf`` is ``receipt_pdf.py``."""
+    return sorted(module.name.replace("_", "-") for module in pkgutil.iter_modules(__path__)
                   if not module.name.startswith("_"))
 
 
 def load(name: str) -> HttpWorkload | BatchWorkload:
+    name = name.replace("_", "-")
     if name not in names():
         raise LookupError(f"no workload {name!r}; known: {', '.join(names())}")
-    return importlib.import_module(f"{__name__}.{name}").WORKLOAD
+    return importlib.import_module(f"{__name__}.{name.replace('-', '_')}").WORKLOAD
