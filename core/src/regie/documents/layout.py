@@ -83,11 +83,13 @@ class Flow:
         self.blocks.append(Block(line_height * len(lines), draw, table_row))
 
     def columns(self, cells: list[tuple[str, float, str]], font: str, size: float, *,
-                leading: float = 1.25, table_row: bool = True, header: bool = False) -> None:
+                leading: float = 1.25, padding: float = 0.0, table_row: bool = True,
+                header: bool = False) -> None:
         """A table row: ``cells`` are ``(text, right edge offset, align)``; the first cell is
-        wrapped to the room before the second's text."""
+        wrapped to the room before the second's text. ``padding`` separates rows more than
+        the lines of one wrapped cell."""
         line_height = size * leading
-        baseline = size * (leading - 1) / 2 + size * 0.8
+        baseline = padding / 2 + size * (leading - 1) / 2 + size * 0.8
         first_text, first_edge, _ = cells[0]
         widest_other = max((fonts.width(text, font, size) for text, _, _ in cells[1:]),
                            default=0)
@@ -105,7 +107,7 @@ class Flow:
                 else:
                     canvas.drawString(x, top - baseline, text)
 
-        block = Block(line_height * len(lines), draw, table_row)
+        block = Block(line_height * len(lines) + padding, draw, table_row)
         if header:
             self.table_header = block
         self.blocks.append(block)

@@ -148,7 +148,7 @@ def _a4_content(flow: Flow, data: ReceiptData) -> None:
         unit = data.money(line.unit_amount) if line.unit_amount is not None else ""
         flow.columns([(line.description, 0, "left"), (quantity, quantity_edge, "right"),
                       (unit, unit_edge, "right"), (data.money(line.amount), amount_edge,
-                                                   "right")], REGULAR, 10, leading=1.5)
+                                                   "right")], REGULAR, 10, padding=5)
     flow.rule(width=0.8, space=6)
     total = Flow(flow.left + flow.width / 2, flow.width / 2)
     total.pair(labels.total, data.money(data.total), BOLD, 13)
