@@ -76,7 +76,9 @@ def regie_sync_sources():
 def regie_blueprints():
     """Return a list of :class:`regie.api.WebBlueprint`.
 
-    The Flask blueprint must be named ``plugin_<name>`` after the plugin. Establishment blueprints
+    The Flask blueprint must be named ``plugin_<name>`` after the plugin, or
+    ``plugin_<name>_<suffix>`` when the plugin has several (an establishment page and a provider
+    callback, say; ``suffix`` is lowercase letters and digits). Establishment blueprints
     are mounted under ``/<establishment-slug>/<plugin>/`` and answer 404 where the plugin is off;
     inside a view, :func:`regie.api.current_establishment` is the establishment of the URL.
     """

@@ -34,6 +34,7 @@ from regie.services.errors import NotFound
 
 BIND_RE = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(\d{1,5})$")
 DEFAULT_ADMIN = "admin"
+UNWRITABLE = frozenset('"\\\n\r')
 
 
 def check_bind(bind: str) -> str:
@@ -134,6 +135,12 @@ def _validate(folder: Path, text: str, **expected) -> Config:
 
     Refuses values that do not survive the round trip through TOML (a quote in a URL).
     """
+    for key, value in expected.items():
+        for item in value if isinstance(value, list) else [value]:
+            if any(char in item for char in UNWRITABLE):
+                raise ConfigError(_("key '%(key)s': %(value)r cannot be written into "
+                                    "regie.toml (no quotes, backslashes or line breaks)",
+                                    key=key, value=item))
     with tempfile.TemporaryDirectory() as scratch:
         candidate = Path(scratch) / "regie.toml"
         candidate.write_text(text, encoding="utf-8")

@@ -80,8 +80,10 @@ class RegieGroup(click.Group):
         problem = ctx.meta.get(PROBLEM)
         if problem:
             formatter.write_paragraph()
-            formatter.write_text(_("Plugin commands are unavailable: %(problem)s",
-                                   problem=problem))
+            formatter.write_text(_("Plugin commands are unavailable:"))
+            with formatter.indentation():
+                for line in problem.splitlines():
+                    formatter.write_text(line.strip())
 
     def invoke(self, ctx):
         try:
@@ -108,6 +110,7 @@ def _is_migration_error(exc: Exception) -> bool:
 
 @click.group(cls=RegieGroup)
 @click.option("--instance", envvar="REGIE_INSTANCE", type=click.Path(file_okay=False),
+              is_eager=True,  # known before --help lists the plugins' commands
               help="Instance folder (regie.toml, databases). Default: ./instance")
 @click.version_option(__version__, prog_name="regie")
 @click.pass_context

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import types
 from collections.abc import Iterable
 from typing import Any
@@ -145,7 +146,8 @@ class Engine:
     def _check_entry(hook_name: str, entry: Registered, reserved_cli: set[str]) -> str | None:
         if hook_name == "regie_blueprints":
             expected = f"plugin_{entry.plugin}"
-            if entry.item.blueprint.name != expected:
+            name = entry.item.blueprint.name
+            if name != expected and not re.fullmatch(rf"{re.escape(expected)}_[a-z0-9]+", name):
                 return (f"blueprint '{entry.item.blueprint.name}' must be named '{expected}' "
                         "(routes of one plugin cannot shadow another's or the core's)")
         if hook_name == "regie_cli_commands" and entry.item.name in reserved_cli:
