@@ -30,7 +30,48 @@ from regie.services.audit import record as audit
 from regie.services.errors import Invalid, NotFound, Veto
 from regie.services.jobs import Progress
 from regie.services.jobs import start as start_job
+from regie.services.ledger import (
+    account_by_id,
+    get_account,
+    open_account,
+    post_entry,
+    statement,
+)
 from regie.services.mail.transport import CheckResult, DeliveryResult, OutgoingMail, Transport
+from regie.services.money import Money, MoneyError, format_money
+from regie.services.money import parse as parse_money
+from regie.services.payments import cancel as cancel_payment
+from regie.services.payments import (
+    create_payment,
+    payment_view,
+)
+from regie.services.payments import get as get_payment
+from regie.services.payments import record_manual as record_payment
+from regie.services.payments import refund as refund_payment
+from regie.services.payments import search as find_payments
+from regie.services.payments_notifications import (
+    NotificationResult,
+    ReturnView,
+    apply_notification,
+    payment_return,
+    receive_notification,
+)
+from regie.services.payments_requests import create_request as create_payment_request
+from regie.services.payments_requests import request_link as payment_request_link
+from regie.services.payments_requests import start_payment
+from regie.services.providers import (
+    AutoSubmitForm,
+    EstablishmentView,
+    InvalidNotification,
+    ManualProvider,
+    OnlineProvider,
+    PaymentView,
+    ProviderNotification,
+    ProviderResult,
+    RawRequest,
+    Redirect,
+    ReturnUrls,
+)
 from regie.tasks.context import TaskContext
 from regie.web.context import (
     current_establishment,
@@ -44,22 +85,37 @@ hookimpl = pluggy.HookimplMarker("regie")
 """Decorator marking a function of a plugin module as the implementation of a hook."""
 
 __all__ = [
+    "AutoSubmitForm",
     "CheckResult",
     "CliCommand",
     "DashboardWidget",
     "DeliveryResult",
     "DocumentRenderer",
     "Establishment",
+    "EstablishmentView",
     "Invalid",
+    "InvalidNotification",
     "MailDocumentType",
     "MailPlaceholder",
     "MailTransport",
+    "ManualProvider",
     "Model",
+    "Money",
+    "MoneyError",
     "NotFound",
+    "NotificationResult",
+    "OnlineProvider",
     "OutgoingMail",
     "PaymentMethod",
+    "PaymentView",
     "PluginInfo",
     "Progress",
+    "ProviderNotification",
+    "ProviderResult",
+    "RawRequest",
+    "Redirect",
+    "ReturnUrls",
+    "ReturnView",
     "Role",
     "ScheduledTask",
     "Setting",
@@ -71,19 +127,39 @@ __all__ = [
     "Veto",
     "WebBlueprint",
     "WebServer",
+    "account_by_id",
+    "apply_notification",
     "audit",
+    "cancel_payment",
+    "create_payment",
+    "create_payment_request",
     "current_establishment",
     "current_runtime",
     "db_session",
+    "find_payments",
+    "format_money",
+    "get_account",
     "get_for",
+    "get_payment",
     "gettext",
     "hookimpl",
     "lazy_gettext",
     "lock",
     "ngettext",
+    "open_account",
+    "parse_money",
+    "payment_request_link",
+    "payment_return",
+    "payment_view",
     "plugin_settings",
+    "post_entry",
+    "receive_notification",
+    "record_payment",
+    "refund_payment",
     "require_permission",
     "select_for",
     "start_job",
+    "start_payment",
+    "statement",
     "utcnow",
 ]

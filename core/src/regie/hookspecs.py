@@ -177,3 +177,57 @@ def regie_demo_data(session, establishment):
 
     Must be quick (a few seconds) and deterministic: use a seeded ``random.Random``.
     """
+
+
+# --- payments -----------------------------------------------------------------------------------
+# Called on the core and the plugins enabled for the payment's establishment. ``payment`` is the
+# core's payment row (read ``id``, ``account_id``, ``amount``, ``currency``, ``method``,
+# ``reference``, ``state``, ``receipt_number``, ``request_id``); money state is the core's to
+# change, a plugin updates its own rows. A precommit veto of a payment confirmed by a provider
+# sends the payment to review instead of losing it; a veto of a payment recorded by staff is
+# shown to them and nothing is recorded.
+
+
+@hookspec
+def regie_payment_succeeded_precommit(session, payment):
+    """``payment`` has just succeeded: the account is credited and the receipt number assigned.
+
+    Runs inside the confirming transaction: mark your order or invoice paid here, atomically
+    with the money. Raise :class:`regie.api.Veto` to refuse the payment.
+    """
+
+
+@hookspec
+def regie_payment_succeeded_postcommit(payment_id):
+    """Payment ``payment_id`` succeeded and was committed: send receipts and notifications."""
+
+
+@hookspec
+def regie_payment_refunded_precommit(session, payment, refund):
+    """``refund`` (``amount``, ``reason``) of ``payment`` has just been paid out and debited.
+
+    Runs inside the transaction; ``payment.refunded_amount`` already includes it, and
+    ``payment.state`` is ``refunded`` even when the refund is partial. Raising
+    :class:`regie.api.Veto` refuses a refund recorded by staff; a refund the provider has
+    already made is recorded whatever the plugins say.
+    """
+
+
+@hookspec
+def regie_payment_refunded_postcommit(payment_id, refund_id):
+    """Refund ``refund_id`` of payment ``payment_id`` was committed."""
+
+
+@hookspec
+def regie_payment_cancelled_precommit(session, payment):
+    """``payment`` has just been cancelled, inside the transaction.
+
+    ``payment.succeeded_at`` tells a same-day void of money taken (the account's credit was
+    reversed) from an attempt abandoned before any money moved. Raise :class:`regie.api.Veto`
+    to refuse the cancellation.
+    """
+
+
+@hookspec
+def regie_payment_cancelled_postcommit(payment_id):
+    """Payment ``payment_id`` was cancelled and the cancellation committed."""

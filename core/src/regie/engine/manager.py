@@ -54,9 +54,9 @@ class Registered:
 
 
 def _builtin_modules() -> list[types.ModuleType]:
-    from regie.builtin import documents, roles, servers, tasks
+    from regie.builtin import documents, methods, roles, servers, tasks
 
-    return [roles, servers, tasks, documents]
+    return [roles, servers, tasks, documents, methods]
 
 
 class Engine:

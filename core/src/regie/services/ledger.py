@@ -165,6 +165,17 @@ def accounts(session: Session, establishment: Establishment | int, *, kind: str 
 # --- entries -------------------------------------------------------------------------------
 
 
+def lock_account(session: Session, account: LedgerAccount) -> LedgerAccount:
+    """``account`` locked until the transaction ends, with its current balance.
+
+    A transaction that will post to an account and also inserts rows referring to it (a
+    payment) locks it first: on PostgreSQL, the key-share lock the insert takes cannot be
+    upgraded by two transactions at once without a deadlock.
+    """
+    return session.scalar(lock(select(LedgerAccount).where(LedgerAccount.id == account.id))
+                          .execution_options(populate_existing=True))
+
+
 def entry_hash(entry: LedgerEntry) -> str:
     """SHA-256 of the entry's canonical content and the hash it chains on."""
     created = entry.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
@@ -197,8 +208,7 @@ def post_entry(session: Session, account: LedgerAccount, amount: int | Money, *,
         raise Invalid({"amount": _("an entry of zero changes nothing")})
     if not _KIND_RE.match(kind):
         raise Invalid({"kind": _("use 1 to 30 lowercase letters, digits, '.' or '_'")})
-    locked = session.scalar(lock(select(LedgerAccount).where(LedgerAccount.id == account.id))
-                            .execution_options(populate_existing=True))
+    locked = lock_account(session, account)
     chain = locked_counter(session, locked.establishment_id, LEDGER_COUNTER)
     chain.value += 1
     entry = LedgerEntry(
@@ -304,8 +314,9 @@ class Verification:
 
 def _snapshot(session: Session) -> None:
     """Read everything from one snapshot, so postings during the check raise no false alarm
-    (SQLite's read transactions already see one snapshot)."""
-    if session.get_bind().dialect.name == "postgresql":
+    (SQLite's read transactions already see one snapshot). Only possible before the session's
+    first query: :func:`verify_establishment` opens its session for it."""
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
@@ -372,13 +383,18 @@ def verify(session: Session, establishment: Establishment) -> Verification:
     return Verification(establishment.slug, count, len(account_rows), tuple(problems))
 
 
+def verify_establishment(db, establishment_id: int) -> Verification:
+    """:func:`verify` in a session of its own, reading one consistent snapshot."""
+    with db.session() as session:
+        _snapshot(session)
+        return verify(session, session.get(Establishment, establishment_id))
+
+
 def verify_task(ctx) -> None:
     """Scheduled task (nightly, per establishment): :func:`verify`, recorded in the audit log
     (``ledger.verify``); a broken ledger makes the run fail, so the task's last error names
     the first broken entry."""
-    with ctx.db.session() as session:
-        establishment = session.get(Establishment, ctx.establishment.id)
-        result = verify(session, establishment)
+    result = verify_establishment(ctx.db, ctx.establishment.id)
     with ctx.db.transaction() as session:
         audit.record(session, "ledger.verify", establishment=session.get(
             Establishment, ctx.establishment.id), actor="task", details={
@@ -401,6 +417,7 @@ __all__ = [
     "entry_hash",
     "find_account",
     "get_account",
+    "lock_account",
     "locked_counter",
     "next_number",
     "open_account",
@@ -409,5 +426,6 @@ __all__ = [
     "reverse_entry",
     "statement",
     "verify",
+    "verify_establishment",
     "verify_task",
 ]

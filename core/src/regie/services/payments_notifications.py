@@ -1,0 +1,327 @@
+"""From a provider's notification to the ledger, exactly once.
+
+1. The provider object verifies and decodes the request (:meth:`parse_notification`); no
+   database is involved, and a request that is not genuine is kept as ``rejected``.
+2. The notification is stored, raw, in its own transaction, under a key unique per
+   establishment, method and provider event: a second delivery of the same event fails to
+   insert and is answered as a duplicate.
+3. It is then applied in a second transaction that locks the notification and the payment
+   rows: an already-final payment is left alone; amount, currency and merchant account are
+   checked here, in the core, and any mismatch sends the payment to review with the evidence.
+
+A browser return never goes through steps 2–3: :func:`payment_return` only reads what the
+server knows, for the payer's page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+import attrs
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from regie.db.base import utcnow
+from regie.db.models import Establishment
+from regie.db.money import Payment, PaymentNotification
+from regie.db.tenancy import lock, select_for
+from regie.i18n import gettext as _
+from regie.services import audit
+from regie.services.errors import Veto
+from regie.services.payments import (
+    method_of,
+    provider_for,
+    succeed_or_review,
+    to_review,
+)
+from regie.services.providers import InvalidNotification, ProviderNotification, RawRequest
+
+log = logging.getLogger("regie.payments")
+
+MAX_KEY = 250
+
+
+@attrs.frozen
+class NotificationResult:
+    """What came of one delivery.
+
+    ``status``: ``applied`` (the payment changed), ``ignored`` (nothing to change: the payment
+    is already final, or the provider reports a duplicate or a pending attempt), ``duplicate``
+    (this event was already received), ``rejected`` (not genuine), ``unmatched`` (no payment
+    has the reference: kept for review), ``review`` (the payment went to review).
+    """
+
+    status: str
+    notification_id: int | None = None
+    payment_id: int | None = None
+    payment_state: str | None = None
+    reason: str = ""
+
+
+def _establishment_id(establishment: Establishment | int) -> int:
+    return establishment if isinstance(establishment, int) else establishment.id
+
+
+def _raw_key(raw: RawRequest | None) -> str:
+    digest = hashlib.sha256()
+    if raw is not None:
+        for part in (raw.method.encode(), raw.query_string, raw.body):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+    return f"raw:{digest.hexdigest()}"
+
+
+def _event_key(key: str) -> str:
+    return key if len(key) <= MAX_KEY else f"sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def receive_notification(runtime, establishment: Establishment | int, method_code: str,
+                         raw: RawRequest, *, source: str = "notification") -> NotificationResult:
+    """Verify, store and apply a provider's notification received over HTTP.
+
+    The one path every online method's callback view takes, so that each plugin gets the
+    same exactly-once guarantees; the HTTP answer to the provider is the view's business.
+    Never raises for bad input: forged or malformed requests come back ``rejected``.
+    """
+    establishment_id = _establishment_id(establishment)
+    with runtime.db.session() as session:
+        place = session.get(Establishment, establishment_id)
+        method = method_of(runtime, place, method_code)
+        if not method.online:
+            raise Veto(_("%(method)s takes no notifications", method=method.label))
+        provider = provider_for(runtime, place, method)
+    reason = ""
+    try:
+        parsed = provider.parse_notification(raw)
+        if not isinstance(parsed, ProviderNotification):
+            raise InvalidNotification(f"the provider returned {type(parsed).__name__}")
+    except InvalidNotification as exc:
+        parsed, reason = None, str(exc) or "invalid notification"
+    except Exception as exc:
+        log.exception("%s could not parse a notification for %s", method_code, establishment_id)
+        parsed, reason = None, f"the provider failed to parse it: {exc!r}"
+    if parsed is None:
+        log.warning("rejected %s notification for establishment %s from %s: %s", method_code,
+                    establishment_id, raw.remote_addr, reason)
+    return _store_and_apply(runtime, establishment_id, method_code, parsed, raw=raw,
+                            source=source, reason=reason)
+
+
+def apply_notification(runtime, establishment: Establishment | int, method_code: str,
+                       notification: ProviderNotification, *, source: str = "inquiry",
+                       raw: RawRequest | None = None) -> NotificationResult:
+    """Store and apply a statement already verified by other means: the answer of the core's
+    or a plugin's own request to the provider (status inquiry, reconciliation). Same
+    exactly-once rules as :func:`receive_notification`."""
+    method = None
+    with runtime.db.session() as session:
+        method = method_of(runtime, session.get(Establishment, _establishment_id(establishment)),
+                           method_code)
+    return _store_and_apply(runtime, _establishment_id(establishment), method.code, notification,
+                            raw=raw, source=source, reason="")
+
+
+def _row(establishment_id: int, method: str, parsed: ProviderNotification | None,
+         raw: RawRequest | None, source: str, reason: str) -> PaymentNotification:
+    row = PaymentNotification(
+        establishment_id=establishment_id, method=method, source=source,
+        event_key=_event_key(parsed.event_key) if parsed else _raw_key(raw),
+        status="received" if parsed else "rejected", reason=reason[:2000],
+        http_method=raw.method[:10] if raw else "", query_string=raw.query_string if raw else b"",
+        body=raw.body if raw else b"", remote_addr=(raw.remote_addr or "")[:45] if raw else "",
+        headers=dict(raw.headers) if raw else {}, details={}, received_at=utcnow())
+    if parsed is not None:
+        row.reference = parsed.reference[:250]
+        row.outcome = parsed.outcome
+        row.amount, row.currency, row.merchant = parsed.amount, parsed.currency, parsed.merchant
+        row.code = parsed.code[:20]
+        row.provider_reference = parsed.provider_reference[:250]
+        row.details = {**parsed.details, **({"reason": parsed.reason} if parsed.reason else {})}
+    return row
+
+
+def _store_and_apply(runtime, establishment_id: int, method: str,
+                     parsed: ProviderNotification | None, *, raw: RawRequest | None, source: str,
+                     reason: str) -> NotificationResult:
+    row = _row(establishment_id, method, parsed, raw, source, reason)
+    try:
+        with runtime.db.transaction() as session:
+            session.add(row)
+            session.flush()
+            if parsed is None:
+                audit.record(session, "payment.notification_rejected",
+                             establishment=session.get(Establishment, establishment_id),
+                             actor=method, target=f"notification:{row.id}",
+                             details={"reason": reason, "remote_addr": row.remote_addr},
+                             ip=row.remote_addr)
+        notification_id = row.id
+    except IntegrityError:
+        with runtime.db.session() as session:
+            existing = session.scalar(select(PaymentNotification).where(
+                PaymentNotification.establishment_id == establishment_id,
+                PaymentNotification.method == method,
+                PaymentNotification.event_key == row.event_key))
+            if existing is None:
+                raise
+            if existing.status != "received":
+                log.info("duplicate delivery of %s notification %s (%s)", method, existing.id,
+                         existing.event_key)
+                payment = session.get(Payment, existing.payment_id) if existing.payment_id else None
+                return NotificationResult("duplicate", existing.id, existing.payment_id,
+                                          payment.state if payment else None, existing.reason)
+            notification_id = existing.id  # stored but not applied yet: apply it now
+    if parsed is None:
+        return NotificationResult("rejected", notification_id, reason=reason)
+    return _apply(runtime, establishment_id, notification_id)
+
+
+def _apply(runtime, establishment_id: int, notification_id: int) -> NotificationResult:
+    with runtime.db.transaction() as session:
+        notification = session.scalar(lock(select(PaymentNotification).where(
+            PaymentNotification.id == notification_id)).execution_options(populate_existing=True))
+        if notification.status != "received":
+            payment = (session.get(Payment, notification.payment_id)
+                       if notification.payment_id else None)
+            return NotificationResult("duplicate", notification.id, notification.payment_id,
+                                      payment.state if payment else None, notification.reason)
+        place = session.get(Establishment, establishment_id)
+        notification.processed_at = utcnow()
+        payment = session.scalar(lock(select_for(
+            place, Payment, Payment.method == notification.method,
+            Payment.reference == notification.reference)).execution_options(
+            populate_existing=True))
+        if payment is None:
+            notification.status = "unmatched"
+            notification.reason = _("no payment has the reference '%(reference)s'",
+                                    reference=notification.reference)
+            log.warning("%s notification %s for unknown reference %r in %s: kept for review",
+                        notification.method, notification.id, notification.reference, place.slug)
+            audit.record(session, "payment.notification_unmatched", establishment=place,
+                         actor=notification.method, target=f"notification:{notification.id}",
+                         details={"reference": notification.reference,
+                                  "amount": notification.amount})
+            return NotificationResult("unmatched", notification.id, reason=notification.reason)
+        notification.payment_id = payment.id
+        status, reason = _decide(session, runtime, place, payment, notification)
+        notification.status, notification.reason = status, reason
+        return NotificationResult(status, notification.id, payment.id, payment.state, reason)
+
+
+def _decide(session, runtime, place: Establishment, payment: Payment,
+            notification: PaymentNotification) -> tuple[str, str]:
+    actor = f"{notification.method} notification"
+    outcome = notification.outcome
+    money_taken = payment.succeeded_at is not None
+    if outcome == "duplicate":
+        return "ignored", _("the provider reports a payment already made: nothing recorded")
+    if outcome == "pending":
+        return "ignored", _("the provider reports the attempt as pending")
+    if outcome in ("failed", "cancelled"):
+        if money_taken or payment.state not in ("pending", "failed", "cancelled"):
+            return "ignored", _("the payment is already %(state)s", state=payment.state)
+        payment.state = outcome
+        audit.record(session, f"payment.{outcome}", establishment=place, actor=actor,
+                     target=f"payment:{payment.id}", details={
+                         "reference": payment.reference, "code": notification.code,
+                         "notification": notification.id})
+        return "applied", ""
+    if money_taken or payment.state == "needs_review":
+        return "ignored", _("the payment is already %(state)s", state=payment.state)
+    mismatches, evidence = _mismatches(runtime, place, payment, notification)
+    if notification.provider_reference:
+        payment.provider_reference = notification.provider_reference
+    payment.provider_data = {**payment.provider_data, **notification.details}
+    if mismatches:
+        reason = _("the provider's notification does not match the payment: %(what)s",
+                   what=", ".join(mismatches))
+        to_review(session, place, payment, reason, evidence, actor=actor)
+        return "review", reason
+    if succeed_or_review(session, runtime, place, payment, actor=actor) == "needs_review":
+        return "review", payment.review_reason
+    return "applied", ""
+
+
+def _mismatches(runtime, place: Establishment, payment: Payment,
+                notification: PaymentNotification) -> tuple[list[str], dict[str, Any]]:
+    """What the provider stated that differs from the payment (amount, currency, merchant
+    account), and the evidence for the reviewer."""
+    provider = provider_for(runtime, place, method_of(runtime, place, payment.method))
+    expected_merchant = provider.merchant_account() if hasattr(
+        provider, "merchant_account") else None
+    mismatches = []
+    if notification.amount is None:
+        mismatches.append(_("no amount stated"))
+    elif notification.amount != payment.amount:
+        mismatches.append(_("amount"))
+    if notification.currency is not None and notification.currency.upper() != payment.currency:
+        mismatches.append(_("currency"))
+    if notification.merchant is not None and notification.merchant != expected_merchant:
+        mismatches.append(_("merchant account"))
+    evidence = {
+        "notification": notification.id,
+        "code": notification.code,
+        "expected": {"amount": payment.amount, "currency": payment.currency,
+                     "merchant": expected_merchant},
+        "received": {"amount": notification.amount, "currency": notification.currency,
+                     "merchant": notification.merchant},
+    }
+    return mismatches, evidence
+
+
+# --- the payer's return page ---------------------------------------------------------------
+
+
+@attrs.frozen
+class ReturnView:
+    """What the payer's return page shows: the state as the server knows it."""
+
+    payment_id: int
+    reference: str
+    state: str
+    amount: int
+    currency: str
+    description: str
+    method: str
+    request_token: str | None = None
+    provider_outcome: str | None = None
+
+
+def payment_return(runtime, establishment: Establishment | int, token: str,
+                   raw: RawRequest | None = None) -> ReturnView | None:
+    """The payment whose return token is ``token``, read only.
+
+    A browser return is not proof of payment: whatever its query says, nothing is changed;
+    ``provider_outcome`` is what it claims (verified by the provider's ``parse_return``), for
+    the page's wording while the payment is still pending.
+    """
+    with runtime.db.session() as session:
+        payment = session.scalar(select_for(_establishment_id(establishment), Payment,
+                                            Payment.token == token))
+        if payment is None:
+            return None
+        place = session.get(Establishment, payment.establishment_id)
+        claimed = None
+        if raw is not None and (raw.query_string or raw.body):
+            try:
+                method = method_of(runtime, place, payment.method)
+                parsed = provider_for(runtime, place, method).parse_return(raw)
+                if parsed is not None and parsed.reference == payment.reference:
+                    claimed = parsed.outcome
+            except Exception as exc:  # a return page must render whatever the query holds
+                log.info("unreadable %s browser return for payment %s: %r", payment.method,
+                         payment.id, exc)
+        request_token = payment.request.token if payment.request is not None else None
+        return ReturnView(payment.id, payment.reference, payment.state, payment.amount,
+                          payment.currency, payment.description, payment.method,
+                          request_token, claimed)
+
+
+__all__ = [
+    "NotificationResult",
+    "ReturnView",
+    "apply_notification",
+    "payment_return",
+    "receive_notification",
+]

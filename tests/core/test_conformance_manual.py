@@ -1,0 +1,26 @@
+"""The payment-method conformance suite, run against the fake online method of
+:mod:`regie.testing.payments` (HMAC-signed query strings): the proof that the suite passes for a
+method that meets the core's guarantees, before any real provider runs it."""
+
+import pytest
+
+from regie.runtime import Runtime
+from regie.testing.payments import FakeAdapter, OnlineMethodConformance, engine_with_fake_method
+
+
+@pytest.fixture(scope="module")
+def fake_engine():
+    return engine_with_fake_method()
+
+
+@pytest.fixture
+def regie_runtime(regie_config, fake_engine):
+    runtime = Runtime(regie_config, engine=fake_engine)
+    yield runtime
+    runtime.close()
+
+
+class TestFakeOnlineMethodConformance(OnlineMethodConformance):
+    @pytest.fixture
+    def payment_adapter(self):
+        return FakeAdapter()
