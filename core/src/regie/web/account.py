@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import refresh
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
@@ -70,6 +71,7 @@ def index():
                 session["lang"] = form.locale.data
             else:
                 session.pop("lang", None)
+            refresh()  # the confirmation below speaks the language just chosen
             flash(_("Your account is saved."), "success")
             return redirect(url_for("account.index"))
     return _render(profile=form), 422 if form.errors else 200

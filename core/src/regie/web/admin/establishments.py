@@ -72,10 +72,10 @@ class EstablishmentEditForm(FlaskForm):
         self.logo_upload = read_logo(field)
 
     def fields(self) -> dict:
-        values = {name: self[name].data.strip() for name in
+        values = {name: (self[name].data or "").strip() for name in
                   ("name", "timezone", "address", "email")}
         values["locale"] = self.locale.data
-        values["currency"] = self.currency.data.strip().upper()
+        values["currency"] = (self.currency.data or "").strip().upper()
         upload = getattr(self, "logo_upload", None)
         if upload:
             values["logo"], values["logo_type"] = upload
