@@ -25,6 +25,9 @@ CORE_MODULES = {
     "user": "regie.cli.users:user",
     "tasks": "regie.cli.tasks:tasks",
     "jobs": "regie.cli.tasks:jobs",
+    "accounts": "regie.cli.payments:accounts",
+    "payments": "regie.cli.payments:payments",
+    "ledger": "regie.cli.payments:ledger",
 }
 PROBLEM = "regie.plugin_problem"
 
@@ -73,8 +76,26 @@ class RegieGroup(click.Group):
         try:
             return _import(declared.target)
         except Exception as exc:
+            if ctx.resilient_parsing:  # shell completion: never fail
+                return None
             fail(_("the command '%(name)s' of a plugin cannot be loaded: %(error)r",
                    name=name, error=exc))
+
+    def format_commands(self, ctx, formatter):
+        """Core commands, then plugin commands described by their declaration: listing them
+        imports no plugin code."""
+        core = [(name, _import(target)) for name, target in sorted(CORE_MODULES.items())]
+        plugins = sorted(self._plugin_commands(ctx).items())
+        width = max(len(name) for name, _command in [*core, *plugins])
+        limit = formatter.width - 6 - width
+        with formatter.section(_("Commands")):
+            formatter.write_dl([(name, command.get_short_help_str(limit))
+                                for name, command in core])
+        if plugins:
+            with formatter.section(_("Plugin commands")):
+                formatter.write_dl([
+                    (name, click.Command(name, help=str(declared.help)).get_short_help_str(limit))
+                    for name, declared in plugins])
 
     def format_epilog(self, ctx, formatter):
         problem = ctx.meta.get(PROBLEM)

@@ -1,0 +1,134 @@
+"""Plugin commands (``regie_cli_commands``): shown as ``regie <name> …``, imported only when
+invoked, and unable to break ``regie --help`` or the core commands."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import pytest
+from click.testing import CliRunner
+from stevedore import ExtensionManager
+
+from regie.cli.main import cli
+
+PLUGIN = '''
+from regie.api import CliCommand, PluginInfo, hookimpl
+
+plugin_info = PluginInfo(label="CLI test")
+
+
+@hookimpl
+def regie_cli_commands():
+    return [
+        CliCommand("clitest", "regie_clitest_commands:group", "Tools of the CLI test plugin."),
+        CliCommand("clibroken", "regie_clitest_missing:group", "Cannot be imported."),
+    ]
+'''
+
+COMMANDS = '''
+import click
+
+
+@click.group()
+def group():
+    """Tools of the CLI test plugin."""
+
+
+@group.command()
+@click.argument("name")
+def hello(name):
+    click.echo(f"hello {name}")
+'''
+
+GREEDY = '''
+from regie.api import CliCommand, PluginInfo, hookimpl
+
+plugin_info = PluginInfo(label="Greedy")
+
+
+@hookimpl
+def regie_cli_commands():
+    return [CliCommand("serve", "regie_greedy:nothing")]
+'''
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """Plugins ``clitest`` and ``greedy`` installed as distributions."""
+    for name in list(os.environ):
+        if name.startswith("REGIE_"):
+            monkeypatch.delenv(name)
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for plugin, module, source in (("clitest", "regie_clitest", PLUGIN),
+                                   ("greedy", "regie_greedy", GREEDY)):
+        (folder / f"{module}.py").write_text(source, encoding="utf-8")
+        info = folder / f"{module}-0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.1\n")
+        (info / "entry_points.txt").write_text(f"[regie.plugins]\n{plugin} = {module}\n")
+    (folder / "regie_clitest_commands.py").write_text(COMMANDS, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(folder))
+    ExtensionManager.ENTRY_POINT_CACHE.clear()
+    yield folder
+    ExtensionManager.ENTRY_POINT_CACHE.clear()
+    for module in ("regie_clitest", "regie_clitest_commands", "regie_greedy"):
+        sys.modules.pop(module, None)
+    importlib.invalidate_caches()
+
+
+def instance(tmp_path, plugins: list[str]):
+    folder = tmp_path / "instance"
+    folder.mkdir(exist_ok=True)
+    names = ", ".join(f'"{name}"' for name in plugins)
+    (folder / "regie.toml").write_text(f'secret_key = "k"\nplugins = [{names}]\n')
+    return str(folder)
+
+
+def regie(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_plugin_commands_are_listed_without_being_imported(site, tmp_path):
+    folder = instance(tmp_path, ["clitest"])
+
+    result = regie("--instance", folder, "--help")
+
+    assert result.exit_code == 0, result.output
+    plugin_section = result.stdout.split("Plugin commands:")[1]
+    assert "clitest" in plugin_section and "Tools of the CLI test plugin." in plugin_section
+    assert "clibroken" in plugin_section
+    assert "regie_clitest_commands" not in sys.modules
+
+
+def test_plugin_command_runs_when_invoked(site, tmp_path):
+    result = regie("--instance", instance(tmp_path, ["clitest"]), "clitest", "hello", "Marie")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "hello Marie\n"
+
+
+def test_broken_plugin_command_fails_alone(site, tmp_path):
+    folder = instance(tmp_path, ["clitest"])
+
+    broken = regie("--instance", folder, "clibroken")
+
+    assert broken.exit_code == 1
+    assert "the command 'clibroken' of a plugin cannot be loaded" in broken.stderr
+    assert "regie_clitest_missing" in broken.stderr
+    assert regie("--instance", folder, "plugins", "list").exit_code == 0
+    assert regie("--instance", folder, "clitest", "hello", "x").exit_code == 0
+
+
+def test_plugin_cannot_take_a_core_command_name(site, tmp_path):
+    folder = instance(tmp_path, ["greedy"])
+
+    helped = regie("--instance", folder, "--help")
+    assert helped.exit_code == 0, helped.output
+    assert "CLI command 'serve' is a core command" in helped.stdout
+    assert "Serve the hosted web." in helped.stdout  # the core's serve is still there
+
+    served = regie("--instance", folder, "serve")
+    assert served.exit_code == 1
+    assert "CLI command 'serve' is a core command" in served.stderr
