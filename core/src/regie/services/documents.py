@@ -36,8 +36,10 @@ from regie.services.errors import Invalid, NotFound
 
 RECEIPT = "receipt"
 PAYMENT = "payment"
-#: The receipt renderers the core registers (see :mod:`regie.builtin.documents`).
-RECEIPT_RENDERERS = ("receipt_roll", "receipt_a4", "receipt_text")
+#: Renderers whose code starts with this take a :class:`ReceiptData`: the core's
+#: (``receipt_roll``, ``receipt_a4``, ``receipt_text``, ``receipt_text_narrow``) and any a
+#: plugin adds (a printer's own layout or code page).
+RECEIPT_PREFIX = "receipt_"
 DEFAULT_RECEIPT_RENDERER = "receipt_roll"
 #: Who may download a payment's receipts: whoever may see the payment.
 PAYMENT_PERMISSION = "payments.view"
@@ -58,6 +60,12 @@ def renderer(engine: Engine, code: str, enabled: Any = None) -> DocumentRenderer
         raise NotFound(_("no document renderer '%(code)s'; known: %(known)s", code=code,
                          known=", ".join(sorted(found)) or "-"))
     return found[code]
+
+
+def receipt_renderers(engine: Engine, enabled: Any = None) -> list[DocumentRenderer]:
+    """The renderers that print receipts, in hook order (the core's first)."""
+    return [item for code, item in renderers(engine, enabled).items()
+            if code.startswith(RECEIPT_PREFIX)]
 
 
 def render(engine: Engine, code: str, data: Any, enabled: Any = None) -> tuple[str, str, bytes]:
@@ -162,13 +170,23 @@ def receipt_data(session: Session, engine: Engine, payment: Payment, *, duplicat
     )
 
 
+def receipts_of(session: Session, payment: Payment) -> list[Document]:
+    """The receipts issued for ``payment``, the original first."""
+    return for_record(session, payment.establishment_id, PAYMENT, payment.id, kind=RECEIPT)
+
+
 def issue_receipt(session: Session, engine: Engine, payment: Payment, *,
                   renderer_code: str = DEFAULT_RECEIPT_RENDERER, user: User | None = None,
-                  till_code: str = "") -> Document:
+                  till_code: str = "", enabled: Any = None) -> Document:
     """Render and store a receipt of ``payment``: the original the first time, a duplicate
-    (audited as a reprint) after that. Runs inside the caller's write transaction."""
+    (audited as a reprint) after that. Runs inside the caller's write transaction.
+
+    ``renderer_code`` names one of :func:`receipt_renderers` (of the core and, with
+    ``enabled``, of the plugins enabled in the establishment)."""
     establishment = session.get(Establishment, payment.establishment_id)
-    chosen = renderer(engine, renderer_code)
+    if not renderer_code.startswith(RECEIPT_PREFIX):
+        raise Invalid({"renderer": _("'%(code)s' does not print receipts", code=renderer_code)})
+    chosen = renderer(engine, renderer_code, enabled)
     # One original only, even when two cashiers print at the same moment.
     session.execute(lock(select_for(establishment, Payment, Payment.id == payment.id)))
     issued = for_record(session, establishment, PAYMENT, payment.id, kind=RECEIPT)

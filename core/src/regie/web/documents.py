@@ -49,17 +49,32 @@ def issue_receipt(payment_id: int):
     """Issue a receipt of the payment (the original the first time, then duplicates) in the
     posted ``renderer`` format, and show it."""
     code = request.form.get("renderer") or documents.DEFAULT_RECEIPT_RENDERER
-    if code not in documents.RECEIPT_RENDERERS:
+    engine = current_runtime().engine
+    if code not in {item.code for item in documents.receipt_renderers(engine,
+                                                                       g.enabled_plugins)}:
         abort(400)
     session = write_session()
     payment = get_for(session, g.establishment, Payment, payment_id)
     if payment is None:
         abort(404)
     try:
-        document = documents.issue_receipt(session, current_runtime().engine, payment,
-                                           renderer_code=code, user=current_user.user)
+        document = documents.issue_receipt(session, engine, payment, renderer_code=code,
+                                           user=current_user.user, enabled=g.enabled_plugins)
     except Invalid as exc:
         session.rollback()
         abort(409, description=str(exc))
     session.commit()
     return redirect(url_for("documents.download", document_id=document.id, inline=1), code=303)
+
+
+@bp.app_template_global()
+def receipt_panel(payment: Payment) -> dict | None:
+    """What ``documents/_receipts.html`` shows for ``payment``: the receipt formats and the
+    receipts issued so far; ``None`` when the payment has no receipt or the user may not print
+    one."""
+    if payment.receipt_number is None or not can(documents.PAYMENT_PERMISSION):
+        return None
+    return {
+        "renderers": documents.receipt_renderers(current_runtime().engine, g.enabled_plugins),
+        "issued": documents.receipts_of(db_session(), payment),
+    }
