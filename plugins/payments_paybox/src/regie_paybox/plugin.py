@@ -52,9 +52,11 @@ def regie_settings_changed_precommit(new):
 
 @hookimpl
 def regie_blueprints():
-    from regie_paybox import views
+    from regie_paybox import office, views
 
-    return [WebBlueprint(views.callbacks(), kind="callback")]
+    return [WebBlueprint(views.callbacks(), kind="callback"),
+            WebBlueprint(office.office(), menu_label=_l("Paybox"), menu_icon="payments",
+                         permission=office.PERMISSION)]
 
 
 @hookimpl
