@@ -225,3 +225,25 @@ def test_real_paybox_key_signature_is_accepted_in_test_mode(client, session, pay
     [row] = notifications(session)
     assert (row.status, row.reference) == ("unmatched", "CMD1349338388")
     assert sign_response(b"x", key_file("TestK004.prv.pem"))  # the test key is usable here
+
+
+def test_partial_refunds_of_a_paid_payment_go_through_paybox_direct(
+        client, session, regie_runtime, make_establishment, new_payment):
+    from regie.api import refund_payment
+    from regie_paybox.settings import TEST_HMAC_KEY
+
+    from .fakes import FakePPPS, serve
+
+    fake = FakePPPS(TEST_HMAC_KEY)
+    with serve(fake) as url:
+        place = make_establishment(SLUG, plugins={"payments_paybox": {
+            "ppps_urls": url + "/PPPS.php"}})
+        payment = new_payment(place, 1250)
+        deliver(client, signed_query(ipn_values(payment.reference, 1250, trans="4242",
+                                                appel="8484")))
+        fake.add("4242", payment.reference, 1250, numappel="8484")
+        first = refund_payment(regie_runtime, place.id, payment.id, 500, reason="absent")
+        second = refund_payment(regie_runtime, place.id, payment.id, 750, reason="absent")
+    assert (first.state, second.state) == ("succeeded", "succeeded")
+    assert [dict(question)["NUMTRANS"] for question in fake.questions] == ["4242", "4242"]
+    assert money_of(session, payment) == ("refunded", 0, 3)
