@@ -43,6 +43,7 @@ from alembic.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from regie.db import models  # noqa: F401 - the core's tables must be in Model.metadata
 from regie.db.base import Model
@@ -108,10 +109,12 @@ def pending(runtime) -> list[str]:
 
 def assert_up_to_date(runtime) -> None:
     """Raise :class:`PendingMigrations` when some revision is not applied (``serve`` refuses
-    to start on an old schema)."""
+    to start on an old schema), :class:`MigrationError` when a plugin with a migrations
+    package has no revision yet."""
     missing = pending(runtime)
     if missing:
         raise PendingMigrations(missing)
+    _check_histories(runtime, _script(runtime))
 
 
 def upgrade(runtime, target: str = "heads") -> list[str]:
@@ -176,7 +179,7 @@ def revision(runtime, message: str, plugin: str, *, autogenerate: bool = False) 
                 f"PluginInfo(..., migrations='regie_{plugin}.migrations')")
         raise MigrationError(f"'{plugin}' is neither '{CORE_BRANCH}' nor a loaded plugin "
                              f"(loaded: {', '.join(runtime.engine.plugins) or 'none'})")
-    script = _script(runtime, complete=False)
+    script = _script(runtime)
     options: dict[str, Any] = {"version_path": str(folders[plugin])}
     if _branch_revisions(script, plugin):
         options["head"] = f"{plugin}@head"
@@ -189,15 +192,16 @@ def revision(runtime, message: str, plugin: str, *, autogenerate: bool = False) 
         if autogenerate and directives[0].upgrade_ops.is_empty():
             directives[:] = []
 
-    written: list[Script | None] = []
+    written: list[Script] = []
 
     def write(config: AlembicConfig) -> None:
-        written.append(command.revision(config, message, autogenerate=autogenerate,
-                                        process_revision_directives=drop_if_empty, **options))
+        result = command.revision(config, message, autogenerate=autogenerate,
+                                  process_revision_directives=drop_if_empty, **options)
+        written.extend(item for item in _as_list(result) if item is not None)
 
     with _reading(runtime) as connection:
         _run(runtime, connection, write, tables=_tables(runtime, only=plugin))
-    return Path(written[0].path) if written[0] is not None else None
+    return Path(written[0].path) if written else None
 
 
 # --- Alembic configuration -----------------------------------------------------------------------
@@ -228,16 +232,18 @@ def _alembic_config(runtime) -> AlembicConfig:
     return config
 
 
-def _script(runtime, *, complete: bool = True) -> ScriptDirectory:
-    """The revisions of every history; with ``complete``, refuse a plugin whose migrations
-    package holds none of its own."""
-    script = ScriptDirectory.from_config(_alembic_config(runtime))
+def _script(runtime) -> ScriptDirectory:
+    return ScriptDirectory.from_config(_alembic_config(runtime))
+
+
+def _check_histories(runtime, script: ScriptDirectory) -> None:
+    """Refuse a plugin whose migrations package holds no revision of its history: its tables
+    would never be created."""
     for plugin, folder in branches(runtime).items():
-        if complete and plugin != CORE_BRANCH and not _branch_revisions(script, plugin):
+        if plugin != CORE_BRANCH and not _branch_revisions(script, plugin):
             raise MigrationError(
                 f"plugin '{plugin}': no revision with branch label '{plugin}' in {folder}; "
                 f"create its first one with `regie db revision --plugin {plugin} -m MESSAGE`")
-    return script
 
 
 def _run(runtime, connection: Connection, operation: Callable[[AlembicConfig], Any], *,
@@ -249,6 +255,9 @@ def _run(runtime, connection: Connection, operation: Callable[[AlembicConfig], A
         operation(config)
     except CommandError as exc:
         raise MigrationError(str(exc)) from exc
+    except DBAPIError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise MigrationError(f"a migration failed, nothing was changed: {reason}") from exc
 
 
 def _tables(runtime, only: str | None = None) -> frozenset[str]:
@@ -360,6 +369,11 @@ def _ancestors(script: ScriptDirectory, revisions) -> set[str]:
         stack.extend(dependency.revision for dependency in
                      script.get_revisions(_as_tuple(revision.dependencies)))
     return seen
+
+
+def _as_list(value) -> list:
+    """``command.revision`` returns a script, or a list of them (empty when none is written)."""
+    return value if isinstance(value, list) else [value]
 
 
 def _as_tuple(value) -> tuple[str, ...]:

@@ -1,0 +1,1 @@
+"""Revisions of the testplugin history (branch label ``testplugin``)."""
