@@ -123,6 +123,17 @@ def test_roll_receipt_page_grows_with_its_lines():
     assert "Article 39" in pdf_text(long)
 
 
+def test_a_roll_longer_than_viewers_accept_continues_on_another_page():
+    lines = [ReceiptLine(f"Article {number}", 100) for number in range(1500)]
+    pdf = render_roll_receipt(shop_receipt(lines=lines, total=150000))[2]
+
+    sizes = page_sizes(pdf)
+    assert len(sizes) == 2
+    assert all(width == pytest.approx(80 * mm) and height <= 200 * 72 for width, height in sizes)
+    last = PdfReader(io.BytesIO(pdf)).pages[-1].extract_text()
+    assert "Article 1499" in last and "TOTAL" in last
+
+
 def test_a4_receipt_is_an_a4_page_with_the_same_content():
     filename, _type, pdf = render_a4_receipt(shop_receipt())
 
