@@ -37,6 +37,7 @@ from regie.services.ledger import (
     post_entry,
     statement,
 )
+from regie.services.mail.outbox import queue as queue_mail
 from regie.services.mail.transport import CheckResult, DeliveryResult, OutgoingMail, Transport
 from regie.services.money import Money, MoneyError, format_money
 from regie.services.money import parse as parse_money
@@ -153,6 +154,7 @@ __all__ = [
     "payment_view",
     "plugin_settings",
     "post_entry",
+    "queue_mail",
     "receive_notification",
     "record_payment",
     "refund_payment",

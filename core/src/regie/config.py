@@ -57,6 +57,9 @@ KEYS: tuple[Key, ...] = (
     Key("security.force_https_cookies", bool, False,
         "Mark cookies Secure even when the request did not arrive over TLS."),
     Key("tasks.schedule", dict, {}, "Per task name: a cron expression, or \"off\"."),
+    Key("mail.default_sender", str, "",
+        "From address of establishments that have no sender of their own (replies go to the "
+        "establishment's address); default: no-reply@ the host of base_url."),
 )
 _BY_NAME = {key.name: key for key in KEYS}
 SECTIONS = {name.split(".")[0] for name in _BY_NAME if "." in name}

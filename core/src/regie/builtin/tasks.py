@@ -8,4 +8,9 @@ def regie_scheduled_tasks():
     return [
         ScheduledTask("core.purge_jobs", "regie.services.jobs:purge_finished", "17 3 * * *",
                       "Forget finished jobs older than 90 days.", per_establishment=False),
+        ScheduledTask("core.mail_outbox", "regie.services.mail.outbox:send_queue", "* * * * *",
+                      "Send the mail outbox: due messages and retries.", per_establishment=False),
+        ScheduledTask("core.mail_purge", "regie.services.mail.outbox:purge", "41 3 * * *",
+                      "Forget sent mails older than 180 days that are not archived.",
+                      per_establishment=False),
     ]

@@ -152,7 +152,6 @@ class TaskRun(Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
-# The money tables live in their own module; importing it here completes the metadata.
-from regie.db import money  # noqa: E402, F401
-# Stored documents (receipts, letters) likewise.
-from regie.db import documents  # noqa: E402, F401
+# The money, stored documents and mail tables live in their own modules; importing them here
+# completes the metadata.
+from regie.db import documents, mail, money  # noqa: E402, F401

@@ -54,9 +54,9 @@ class Registered:
 
 
 def _builtin_modules() -> list[types.ModuleType]:
-    from regie.builtin import documents, methods, roles, servers, tasks
+    from regie.builtin import documents, mail, methods, roles, servers, tasks
 
-    return [roles, servers, tasks, documents, methods]
+    return [roles, servers, tasks, documents, methods, mail]
 
 
 class Engine:
