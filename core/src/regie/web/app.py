@@ -76,6 +76,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
         establishment_admin,
         filters,
         home,
+        mail,
         mounting,
     )
 
@@ -87,6 +88,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
     app.register_blueprint(establishment.bp)
     app.register_blueprint(establishment_admin.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(mail.bp)
     errors.register(app)
     filters.register(app)
     security.register(app)
