@@ -132,3 +132,12 @@ def test_plugin_cannot_take_a_core_command_name(site, tmp_path):
     served = regie("--instance", folder, "serve")
     assert served.exit_code == 1
     assert "CLI command 'serve' is a core command" in served.stderr
+
+
+def test_every_reserved_command_name_is_a_core_command():
+    from regie.cli.main import CORE_MODULES, _import
+    from regie.runtime import CORE_COMMANDS
+
+    assert set(CORE_MODULES) == CORE_COMMANDS
+    for name, target in CORE_MODULES.items():
+        assert _import(target).name == name
