@@ -64,7 +64,12 @@ def regie_mail_transports():
 
 @hookspec
 def regie_document_renderers():
-    """Return a list of :class:`regie.api.DocumentRenderer` (receipts, invoices, badges …)."""
+    """Return a list of :class:`regie.api.DocumentRenderer` (receipts, invoices, badges …).
+
+    A renderer whose code starts with ``receipt_`` takes a :class:`regie.documents.ReceiptData`
+    and is offered wherever a receipt is printed (a printer's own layout or code page, e.g.
+    ``TextReceipt(columns=32, encoding="cp1125")``).
+    """
 
 
 @hookspec
