@@ -28,6 +28,7 @@ CORE_MODULES = {
     "accounts": "regie.cli.payments:accounts",
     "payments": "regie.cli.payments:payments",
     "ledger": "regie.cli.payments:ledger",
+    "mail": "regie.cli.mail:mail",
 }
 PROBLEM = "regie.plugin_problem"
 
