@@ -131,19 +131,14 @@ def for_record(session: Session, establishment: Establishment | int, record_type
     return list(session.scalars(statement.order_by(Document.id)))
 
 
-def may_download(document: Document, permissions: frozenset[str] | set[str]) -> bool:
-    """Whether a member holding ``permissions`` in the document's establishment may have it."""
-    return "*" in permissions or document.permission in permissions
-
-
 # --- receipts ----------------------------------------------------------------------------------
 
 
 def receipt_data(session: Session, engine: Engine, payment: Payment, *, duplicate: bool = False,
                  till_code: str = "") -> ReceiptData:
-    """The receipt of a succeeded ``payment`` as plain data:
-    establishment letterhead, number, date in the establishment's time zone, what was paid,
-    payment method and the cashier who recorded it."""
+    """The receipt of a succeeded ``payment`` as plain data: establishment letterhead, number,
+    date in the establishment's time zone, what was paid, payment method and the cashier who
+    recorded it."""
     if payment.receipt_number is None:
         raise Invalid({"payment": _("payment %(reference)s has no receipt: it has not succeeded",
                                     reference=payment.reference)})
@@ -218,6 +213,6 @@ def _cashier(session: Session, username: str) -> str:
     return (user.full_name or user.username) if user else ""
 
 
-def _payer(session: Session, payment: Any) -> str:
+def _payer(session: Session, payment: Payment) -> str:
     account = session.get(LedgerAccount, payment.account_id)
     return account.label if account is not None else ""
