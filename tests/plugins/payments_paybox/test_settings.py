@@ -87,3 +87,13 @@ def test_ip_allow_list():
 def test_secret_settings_are_declared_secret():
     secret = {setting.key for setting in settings.DECLARED if setting.secret}
     assert secret == {"hmac_key", "ppps_key"}
+
+
+def test_demo_pays_through_the_local_simulator(regie_runtime, session):
+    from regie.cli.demo import load_demo_data
+
+    load_demo_data(regie_runtime)
+    stored = establishments.enabled_plugins(establishments.by_slug(session, "ecole-demo"))
+    loaded = settings.load(stored["payments_paybox"])
+    assert loaded.test and loaded.page_hosts == ("http://127.0.0.1:8089",)
+    assert loaded.fallback_email == "paiements@demo.regie.example"

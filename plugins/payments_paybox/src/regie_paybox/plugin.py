@@ -21,6 +21,8 @@ plugin_info = PluginInfo(
 )
 
 METHOD_CODE = "paybox"
+#: Where ``regie paybox simulate`` listens by default: the demo's payments go there.
+SIMULATOR = "http://127.0.0.1:8089"
 
 
 def _provider(settings, establishment=None):
@@ -48,6 +50,15 @@ def regie_plugin_installed(settings):
 @hookimpl
 def regie_settings_changed_precommit(new):
     _check(new)
+
+
+@hookimpl
+def regie_demo_data(establishment):
+    """The demo pays through the local simulator (``regie paybox simulate``), in test mode."""
+    for row in establishment.plugins:
+        if row.plugin == "payments_paybox":
+            row.settings = {**row.settings, "environment": "test", "hosts": SIMULATOR,
+                            "fallback_email": "paiements@demo.regie.example"}
 
 
 @hookimpl
