@@ -356,6 +356,27 @@ def test_periodic_task_fans_out_one_queued_run_per_establishment(runtime, three,
                                     ("tasktest.fragile", "gamma", "hello")]
 
 
+def test_with_several_workers_each_minute_is_fanned_out_once(runtime, three, plugin):
+    machines = [make_huey(runtime), make_huey(runtime)]  # two workers on one queue
+
+    def fan_out(huey, moment):
+        (task,) = [task for task in huey.read_periodic(moment)
+                   if type(task).__name__ == "schedule:tasktest.fragile"]
+        return huey.execute(task)
+
+    six = dt.datetime(2025, 7, 1, 4, 0)
+    assert [fan_out(huey, six) for huey in machines] == [2, 0]
+    assert fan_out(machines[0], six.replace(second=30)) == 0  # same minute, later look
+    assert fan_out(machines[1], six + dt.timedelta(days=1)) == 2  # the next day's run
+    assert machines[0].pending_count() == 4
+    assert _drain(machines[0]) == 4
+    assert len(plugin.calls) == 4
+    listed = invoke(runtime, "tasks", "list", "--format", "json")
+    row = next(row for row in json.loads(listed.stdout) if row["name"] == "tasktest.fragile")
+    assert row["last_error"] == ""
+    assert not row["last_run"].startswith("2025-07")  # the last run, not the claimed minute
+
+
 def test_queued_run_for_an_establishment_disabled_meanwhile_is_dropped(runtime, three, plugin):
     huey = make_huey(runtime)
     huey.run_scheduled("tasktest.tick", "alpha")

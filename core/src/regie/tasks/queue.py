@@ -7,7 +7,7 @@ Three kinds of Huey tasks exist, the same in every process built from the same c
 - ``run_scheduled(name, scope)`` runs one scheduled task for one establishment (or globally);
 - one periodic ``schedule:<name>`` task per scheduled task that is not ``"off"``: at each
   matching minute it enqueues ``run_scheduled`` for every scope, so the establishments are spread
-  over the workers;
+  over the workers (with several workers, the first to claim the minute does it);
 - ``run_job(job_id, target, kwargs)`` runs a long job tracked in the ``job`` table.
 
 Several instances may share one Redis database by giving each its queue name:
@@ -16,6 +16,7 @@ Several instances may share one Redis database by giving each its queue name:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sqlite3
@@ -86,9 +87,21 @@ class RegieHuey(Huey):
         outcome = runner.run_one(self.runtime, schedule, establishment)
         return {"status": outcome.status, "error": outcome.error}
 
+    def read_periodic(self, timestamp):
+        """The periodic tasks due at ``timestamp``, each told the minute it is due for."""
+        due = super().read_periodic(timestamp)
+        minute = (timestamp or self._get_timestamp()).replace(second=0, microsecond=0)
+        for task in due:
+            task.kwargs = {"minute": minute.replace(tzinfo=dt.UTC)}
+        return due
+
     def _fan_out_function(self, name: str):
-        def fan_out() -> int:
-            """Queue one run of the scheduled task per scope."""
+        def fan_out(minute: dt.datetime | None = None) -> int:
+            """Queue one run of the scheduled task per scope, unless another worker already
+            did for this minute."""
+            if minute is not None and not runner.claim_minute(self.runtime, name, minute):
+                log.info("task %s: another worker scheduled the runs of %s", name, minute)
+                return 0
             targets = runner.scopes(self.runtime, self.schedules[name])
             for establishment in targets:
                 self.run_scheduled(name, establishment.slug if establishment else "")

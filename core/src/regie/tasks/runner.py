@@ -37,6 +37,8 @@ log = logging.getLogger("regie.tasks")
 LOCK_TTL = dt.timedelta(hours=1)
 
 SUCCEEDED, FAILED, SKIPPED = "succeeded", "failed", "skipped"
+#: ``task_run.scope`` of the row recording the last minute a task was fanned out (not a slug).
+SCHEDULER_SCOPE = "@schedule"
 
 
 @attrs.frozen
@@ -124,6 +126,27 @@ def run_one(runtime: Runtime, schedule: schedules.Schedule,
     return Outcome(schedule.name, scope, FAILED if error else SUCCEEDED, error)
 
 
+def claim_minute(runtime: Runtime, task: str, minute: dt.datetime) -> bool:
+    """Whether this process is the first to fan ``task`` out for ``minute`` (aware UTC).
+
+    Every worker's scheduler sees the minute come; only the one that claims it queues the runs,
+    so adding workers does not multiply the scheduled runs.
+    """
+    try:
+        with runtime.db.transaction() as session:
+            row = session.scalar(lock(select(TaskRun).where(TaskRun.task == task,
+                                                            TaskRun.scope == SCHEDULER_SCOPE)))
+            if row is None:
+                row = TaskRun(task=task, scope=SCHEDULER_SCOPE, state="scheduled")
+                session.add(row)
+            elif row.last_started_at is not None and row.last_started_at >= minute:
+                return False
+            row.last_started_at = minute
+    except IntegrityError:  # another worker created the row first: it claimed the minute
+        return False
+    return True
+
+
 def _acquire(runtime: Runtime, task: str, scope: str) -> bool:
     now = utcnow()
     try:
@@ -153,10 +176,11 @@ def _release(runtime: Runtime, task: str, scope: str, error: str) -> None:
 
 
 def last_runs(runtime: Runtime) -> dict[str, list[TaskRun]]:
-    """The ``task_run`` rows by task name, most recently started first."""
+    """The ``task_run`` rows of the runs by task name, most recently started first."""
     runs: dict[str, list[TaskRun]] = {}
     with runtime.db.session() as session:
-        rows = session.scalars(select(TaskRun).order_by(TaskRun.last_started_at.desc()))
+        rows = session.scalars(select(TaskRun).where(TaskRun.scope != SCHEDULER_SCOPE)
+                               .order_by(TaskRun.last_started_at.desc()))
         for row in rows:
             runs.setdefault(row.task, []).append(row)
     return runs
