@@ -19,7 +19,7 @@ from regie.i18n import gettext as _
               help="Worker threads in this process. Run more processes, on more machines, "
                    "with Redis (tasks_url).")
 @click.option("--no-periodic", is_flag=True,
-              help="Do not start scheduled tasks from this process (when another worker does).")
+              help="Only run queued work; leave starting scheduled tasks to other workers.")
 @pass_state
 def worker(state: State, workers: int, no_periodic: bool) -> None:
     """Run queued jobs and scheduled tasks until interrupted (Ctrl+C finishes running tasks)."""
@@ -55,7 +55,8 @@ def tasks() -> None:
     """Scheduled tasks: list them, run one now.
 
     \b
-    Retime or switch off a task in regie.toml:
+    Retime or switch off a task in regie.toml (cron: minute hour day month weekday, read in
+    default_timezone):
       [tasks.schedule]
       "core.purge_jobs" = "0 4 * * *"
       "markets.sirene_pickup" = "off"
