@@ -8,11 +8,12 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlencode, urlsplit
 
+import attrs
 import pytest
 from sqlalchemy import select
 from werkzeug.test import Client
 
-from regie.api import start_payment
+from regie.api import refund_payment, start_payment
 from regie.config import load_config
 from regie.db.money import LedgerAccount, Payment, PaymentNotification
 from regie_paybox.protocol import key_file, request_fields, verify_response
@@ -158,7 +159,8 @@ def test_pay_through_the_simulator_over_http(regie_server, regie_runtime, make_e
 
     dispatcher, base_url = regie_server
     dispatcher.app = create_app(runtime=regie_runtime)
-    place = make_establishment(SLUG, plugins={"payments_paybox": {"hosts": simulator_url}})
+    place = make_establishment(SLUG, plugins={"payments_paybox": {
+        "hosts": simulator_url, "ppps_urls": simulator_url + "/PPPS.php"}})
     paid, refused = new_payment(place, 1250), new_payment(place, 800, owner="pupil-2")
 
     for payment, code in ((paid, "00000"), (refused, "00151")):
@@ -179,3 +181,39 @@ def test_pay_through_the_simulator_over_http(regie_server, regie_runtime, make_e
     stored = session.scalars(select(PaymentNotification).order_by(PaymentNotification.id)).all()
     assert [(row.status, row.code) for row in stored] == [("applied", "00000"),
                                                           ("applied", "00151")]
+
+    for amount, balance in ((250, 1000), (1000, 0)):
+        refund = refund_payment(regie_runtime, place.id, paid.id, amount, reason="trip off")
+        assert refund.state == "succeeded", refund.provider_message
+        session.rollback()
+        assert session.get(LedgerAccount, paid.account_id).balance == balance
+    assert session.get(Payment, paid.id).refunded_amount == 1250
+
+
+def test_paybox_direct_on_the_simulated_payments(sent):
+    from regie_paybox.ppps import Client as PPPSClient
+
+    simulator = Simulator(hmac_key=TEST_HMAC_KEY, send=lambda url, method, body: 200)
+    client = Client(simulator)
+    fields = request_fields(ACCOUNT, payment_request(reference="R-7", amount=1250))
+    html = client.post("/cgi/MYchoix_pagepaiement.cgi", data=urlencode(fields),
+                       content_type="application/x-www-form-urlencoded").get_data(as_text=True)
+    client.post(f"/answer/{token_of(html)}", data={"code": "00000"})
+    order = next(iter(simulator.orders.values()))
+
+    def post(url, body, timeout):
+        return client.post("/PPPS.php", data=body,
+                           content_type="application/x-www-form-urlencoded").get_data()
+
+    ppps = PPPSClient(ACCOUNT, ["http://simulator/PPPS.php"], post=post)
+    assert ppps.inquire(amount=1250, currency="EUR", reference="R-7").fields["STATUS"] == (
+        "Capturé")
+    refund = dict(reference="R-7", currency="EUR", numappel=order.numappel,
+                  numtrans=order.numtrans)
+    assert ppps.refund(amount=1000, **refund).ok
+    assert ppps.refund(amount=251, **refund).code == "00011"
+    assert ppps.inquire(amount=1250, currency="EUR", reference="R-7",
+                        numtrans=order.numtrans).fields["STATUS"] == "Remboursé"
+    assert ppps.inquire(amount=1, currency="EUR", reference="nope").code == "00012"
+    wrong_key = PPPSClient(attrs.evolve(ACCOUNT, hmac_key="AB" * 64), ppps.urls, post=post)
+    assert wrong_key.inquire(amount=1, currency="EUR", reference="R-7").code == "00006"

@@ -58,6 +58,7 @@ def regie_demo_data(establishment):
     for row in establishment.plugins:
         if row.plugin == "payments_paybox":
             row.settings = {**row.settings, "environment": "test", "hosts": SIMULATOR,
+                            "ppps_urls": f"{SIMULATOR}/PPPS.php",
                             "fallback_email": "paiements@demo.regie.example"}
 
 

@@ -4,7 +4,7 @@ It receives the signed form of PROTOCOL §1, shows the amount and reference, and
 person choose what Paybox would answer: pay, refuse, cancel, or any response code. It then
 sends the IPN server to server to ``PBX_REPONDRE_A`` and redirects the browser to the matching
 return URL, both signed with the published TEST key (TestK004), which Régie accepts in test
-mode only.
+mode only. It also answers Paybox Direct refunds and inquiries about the payments it served.
 
 The HMAC of the form is checked when the simulator is given the establishment's key
 (``--hmac-key``); without it the page says, in a banner, that the form was not checked.
@@ -20,7 +20,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 import attrs
 from werkzeug.exceptions import HTTPException, NotFound
@@ -64,6 +64,7 @@ class Order:
     numappel: str
     numtrans: str
     answers: list[dict] = attrs.Factory(list)
+    refunded: int = 0
 
     @property
     def values(self) -> dict[str, str]:
@@ -111,12 +112,13 @@ class Simulator:
         self.send = send
         self.private_key = private_key or protocol.key_file("TestK004.prv.pem")
         self.orders: dict[str, Order] = {}
-        self._numbers = itertools.count(int(time.time()) % 10_000_000 * 10)
+        self._numbers = itertools.count(int(time.time()) % 10_000_000 * 10, 2)
         self._lock = threading.Lock()
         self.url_map = Map([
             Rule("/load.html", endpoint="load"),
             *(Rule(path, endpoint="page", methods=["GET", "POST"]) for path in PAGE_PATHS),
             Rule("/answer/<token>", endpoint="answer", methods=["POST"]),
+            Rule("/PPPS.php", endpoint="ppps", methods=["POST"]),
             Rule("/", endpoint="home"),
         ])
 
@@ -173,6 +175,7 @@ class Simulator:
         if not code.isdigit() or len(code) != 5:
             return self.page(_("Card payment"), self.order_form(order), status=400)
         query = answer_query(order, code, self.private_key)
+        order.answers.append({"code": code, "ipn_status": None})
         if not request.form.get("lose_ipn"):
             self.notify(order, code, query)
         target = return_url(order, code)
@@ -194,8 +197,55 @@ class Simulator:
         except Exception as exc:
             log.warning("IPN to %s failed: %s", url, exc)
             status = None
-        order.answers.append({"code": code, "ipn_status": status})
+        order.answers[-1]["ipn_status"] = status
         log.info("IPN %s for %s sent to %s: HTTP %s", code, values.get("PBX_CMD"), url, status)
+
+    # --- Paybox Direct ---------------------------------------------------------------------
+
+    def on_ppps(self, request: Request) -> Response:
+        """Refunds (``00014``) and inquiries (``00017``) on the payments made here, so the
+        demo's refunds and the weekly recovery have someone to talk to."""
+        fields = parse_qsl(request.get_data(as_text=True), keep_blank_values=True)
+        values = dict(fields)
+        if self.hmac_key and "HMAC" in values and values["HMAC"] != protocol.hmac_sign(
+                fields[:-1], self.hmac_key, values.get("HASH", "SHA512")):
+            return self.ppps_answer("00006", "HMAC invalide")
+        order = self.find_order(values.get("NUMTRANS", ""), values.get("REFERENCE", ""))
+        if order is None:
+            return self.ppps_answer("00012", "Transaction introuvable")
+        paid = any(answer["code"] == "00000" for answer in order.answers)
+        common = {"NUMTRANS": order.numtrans, "NUMAPPEL": order.numappel,
+                  "NUMQUESTION": values.get("NUMQUESTION", "")}
+        if values.get("TYPE") == "00017":
+            status = ("Remboursé" if order.refunded else "Capturé") if paid else (
+                "Refusé" if order.answers else "Inconnu")
+            return self.ppps_answer("00000", "Demande traitee avec succes", STATUS=status,
+                                    **common)
+        if values.get("TYPE") == "00014":
+            amount = int(values.get("MONTANT") or 0)
+            if not paid or amount <= 0 or order.refunded + amount > int(
+                    order.values["PBX_TOTAL"]):
+                return self.ppps_answer("00011", "Montant incorrect")
+            order.refunded += amount
+            with self._lock:
+                number = next(self._numbers)
+            return self.ppps_answer("00000", "Demande traitee avec succes",
+                                    **{**common, "NUMTRANS": f"{number:010d}"})
+        return self.ppps_answer("00099", "TYPE non supporte par le simulateur")
+
+    def find_order(self, numtrans: str, reference: str) -> Order | None:
+        for order in reversed(list(self.orders.values())):
+            if numtrans and order.numtrans == numtrans:
+                return order
+            if not numtrans and reference and order.values.get("PBX_CMD") == reference:
+                return order
+        return None
+
+    @staticmethod
+    def ppps_answer(code: str, comment: str, **fields: str) -> Response:
+        body = urlencode({"CODEREPONSE": code, "COMMENTAIRE": comment, **fields},
+                         encoding="latin-1")
+        return Response(body, content_type="application/x-www-form-urlencoded")
 
     # --- HTML -------------------------------------------------------------------------------
 
