@@ -4,6 +4,7 @@ invoked, and unable to break ``regie --help`` or the core commands."""
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 
@@ -53,6 +54,29 @@ def regie_cli_commands():
     return [CliCommand("serve", "regie_greedy:nothing")]
 '''
 
+DEMO = """
+from regie.api import PluginInfo, audit, hookimpl
+
+plugin_info = PluginInfo(label="Demo test")
+
+
+@hookimpl
+def regie_demo_data(session, establishment):
+    audit(session, "demotest.sample", establishment=establishment, target=establishment.slug)
+"""
+
+DEMO_FAILING = """
+from regie.api import PluginInfo, audit, hookimpl
+
+plugin_info = PluginInfo(label="Failing demo")
+
+
+@hookimpl
+def regie_demo_data(session, establishment):
+    audit(session, "demofail.sample", establishment=establishment)
+    raise RuntimeError("sample file missing")
+"""
+
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
@@ -63,7 +87,9 @@ def site(tmp_path, monkeypatch):
     folder = tmp_path / "site"
     folder.mkdir()
     for plugin, module, source in (("clitest", "regie_clitest", PLUGIN),
-                                   ("greedy", "regie_greedy", GREEDY)):
+                                   ("greedy", "regie_greedy", GREEDY),
+                                   ("demotest", "regie_demotest", DEMO),
+                                   ("demofail", "regie_demofail", DEMO_FAILING)):
         (folder / f"{module}.py").write_text(source, encoding="utf-8")
         info = folder / f"{module}-0.1.dist-info"
         info.mkdir()
@@ -74,7 +100,8 @@ def site(tmp_path, monkeypatch):
     ExtensionManager.ENTRY_POINT_CACHE.clear()
     yield folder
     ExtensionManager.ENTRY_POINT_CACHE.clear()
-    for module in ("regie_clitest", "regie_clitest_commands", "regie_greedy"):
+    for module in ("regie_clitest", "regie_clitest_commands", "regie_greedy", "regie_demotest",
+                   "regie_demofail"):
         sys.modules.pop(module, None)
     importlib.invalidate_caches()
 
@@ -141,3 +168,38 @@ def test_every_reserved_command_name_is_a_core_command():
     assert set(CORE_MODULES) == CORE_COMMANDS
     for name, target in CORE_MODULES.items():
         assert _import(target).name == name
+
+
+def test_demo_gives_every_loaded_plugin_an_establishment_and_its_demo_data(site, tmp_path):
+    from sqlalchemy import select
+
+    from regie.config import load_config
+    from regie.db.models import AuditEvent
+    from regie.runtime import Runtime
+
+    folder = str(tmp_path / "instance")
+    assert regie("--instance", folder, "init", "--plugins",
+                 "markets,demotest,demofail").exit_code == 0
+
+    first = regie("--instance", folder, "demo", "--no-serve")
+
+    assert first.exit_code == 0, first.output
+    assert "demofail-demo: demonstration data of demofail failed" in first.stderr
+    assert "sample file missing" in first.stderr
+    listed = json.loads(regie("--instance", folder, "establishment", "list", "--format",
+                              "json").stdout)
+    plugins = {row["slug"]: row["plugins"] for row in listed}
+    assert plugins["demotest-demo"] == ["demotest"]
+    assert plugins["demofail-demo"] == ["demofail"]
+    assert plugins["marches-demo"] == ["markets"]
+
+    second = regie("--instance", folder, "demo", "--no-serve")
+    assert second.exit_code == 0, second.output
+    runtime = Runtime(load_config(folder))
+    try:
+        with runtime.db.session() as session:
+            samples = session.scalars(select(AuditEvent.target).where(
+                AuditEvent.action.in_(["demotest.sample", "demofail.sample"]))).all()
+    finally:
+        runtime.close()
+    assert samples == ["demotest-demo"]  # once, and the failing plugin's data rolled back

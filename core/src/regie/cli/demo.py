@@ -40,6 +40,16 @@ DEMO_ESTABLISHMENTS = (
 )
 
 
+def demo_establishments(loaded: list[str]) -> list[DemoEstablishment]:
+    """The demonstration establishments, plus one for each loaded plugin none of them uses (a
+    plugin from another distribution gets its demonstration too)."""
+    used = {plugin for demo in DEMO_ESTABLISHMENTS for plugin in demo.plugins}
+    extra = [DemoEstablishment(f"{plugin.replace('_', '-')}-demo", f"{plugin} (démo)",
+                               (plugin,))
+             for plugin in loaded if plugin not in used]
+    return [*DEMO_ESTABLISHMENTS, *extra]
+
+
 @attrs.frozen
 class DemoReport:
     created: list[str]
@@ -51,13 +61,15 @@ def load_demo_data(runtime) -> DemoReport:
     """Create the demonstration establishments that do not exist yet, each with those of its
     plugins that are loaded, and let every plugin enabled there add its demonstration data.
 
-    Establishments that already exist are left as they are: a second run loses nothing.
+    Establishments that already exist are left as they are: a second run loses nothing. A
+    plugin whose demonstration data fails is reported and its data rolled back; the others
+    keep theirs.
     """
     from regie.services import establishments
 
     engine = runtime.engine
     report = DemoReport([], [], [])
-    for demo in DEMO_ESTABLISHMENTS:
+    for demo in demo_establishments(list(engine.plugins)):
         with runtime.db.transaction() as session:
             try:
                 establishments.by_slug(session, demo.slug)
@@ -80,8 +92,14 @@ def load_demo_data(runtime) -> DemoReport:
                     continue
                 enabled.append(plugin)
             for plugin in enabled:
-                engine.call_on(plugin, "regie_demo_data", session=session,
-                               establishment=establishment)
+                try:
+                    with session.begin_nested():
+                        engine.call_on(plugin, "regie_demo_data", session=session,
+                                       establishment=establishment)
+                except Exception as exc:
+                    report.warnings.append(_("%(slug)s: demonstration data of %(plugin)s "
+                                             "failed: %(error)r", slug=demo.slug, plugin=plugin,
+                                             error=exc))
             report.created.append(demo.slug)
     return report
 
