@@ -167,11 +167,16 @@ def test_db_commands(runtime):
     heads = regie(runtime, "heads")
     assert head in heads.output and "migrations/versions" in heads.output
 
-    downgrade = regie(runtime, "downgrade", "regie@base")
+    kept = CliRunner().invoke(cli, ["db", "downgrade", "regie@base"], input="n\n",
+                              obj=State(runtime=runtime))
+    assert kept.exit_code == 1
+    assert "can drop tables and the data in them" in kept.output
+    assert migrations.current(runtime) == {"regie": head}
+    downgrade = regie(runtime, "downgrade", "regie@base", "--yes")
     assert downgrade.exit_code == 0
     assert f"regie {head}: " in downgrade.output
     assert tables(runtime) == {"alembic_version"}
-    bad_target = regie(runtime, "downgrade", "nowhere@base")
+    bad_target = regie(runtime, "downgrade", "nowhere@base", "--yes")
     assert bad_target.exit_code == 1
     assert "nowhere" in bad_target.output
 

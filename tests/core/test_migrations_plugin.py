@@ -157,6 +157,20 @@ def test_revision_autogenerate_writes_only_the_plugin_changes_in_its_folder(runt
     assert f"down_revision: str | Sequence[str] | None = '{NOTES_REVISION}'" in source
 
 
+def test_a_history_that_forks_is_refused_with_what_to_do(runtime, versions):
+    first = migrations.revision(runtime, "One change.", "testplugin")
+    second = versions / "0000000000ff_another_change.py"
+    second.write_text(first.read_text().replace(first.name.partition("_")[0], "0000000000ff"))
+
+    with pytest.raises(migrations.MigrationError) as refused:
+        migrations.upgrade(runtime)
+
+    message = str(refused.value)
+    assert message.startswith("history 'testplugin' has 2 last revisions (")
+    assert first.name.partition("_")[0] in message and "0000000000ff" in message
+    assert "Set the down_revision of the newer one to the other" in message
+
+
 def test_a_failing_revision_leaves_the_database_as_it_was(runtime, versions):
     migrations.upgrade(runtime)
     broken = migrations.revision(runtime, "Broken.", "testplugin")

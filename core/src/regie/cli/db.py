@@ -36,10 +36,14 @@ def upgrade(state, target: str) -> None:
 
 @db.command()
 @click.argument("target")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @pass_state
-def downgrade(state, target: str) -> None:
+def downgrade(state, target: str, yes: bool) -> None:
     """Revert migrations down to TARGET: <history>@base (drops that plugin's tables),
     <history>@-1, a revision id, or base (drops every table)."""
+    if not yes:
+        click.confirm(_("Reverting migrations can drop tables and the data in them. Revert "
+                        "down to %(target)s?", target=target), abort=True)
     reverted = migrations.downgrade(state.runtime, target)
     if not reverted:
         click.echo(_("Nothing to revert: the database is already at %(target)s.",

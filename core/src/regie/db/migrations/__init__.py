@@ -233,7 +233,20 @@ def _alembic_config(runtime) -> AlembicConfig:
 
 
 def _script(runtime) -> ScriptDirectory:
-    return ScriptDirectory.from_config(_alembic_config(runtime))
+    """The revisions of every history, refusing a history that forks: two revisions written
+    on the same parent (by two branches of the code) must be put in a line before use."""
+    script = ScriptDirectory.from_config(_alembic_config(runtime))
+    heads_by_branch: dict[str, list[str]] = {}
+    for head in script.get_heads():
+        heads_by_branch.setdefault(_branch(script.get_revision(head)), []).append(head)
+    for branch, branch_heads in heads_by_branch.items():
+        if len(branch_heads) > 1:
+            raise MigrationError(
+                f"history '{branch}' has {len(branch_heads)} last revisions "
+                f"({', '.join(sorted(branch_heads))}): they were written on the same parent. "
+                "Set the down_revision of the newer one to the other, so that the history is "
+                "a line again")
+    return script
 
 
 def _check_histories(runtime, script: ScriptDirectory) -> None:
