@@ -259,6 +259,9 @@ def test_doctor_reports_every_part_of_a_healthy_instance(folder):
     assert "sqlite" in checks["database"]["summary"]
     assert checks["migrations"]["summary"] == "up to date"
     assert "3 loaded" in checks["plugins"]["summary"]
+    assert checks["plugins"]["details"]["markets"].startswith("loaded (regie-markets ")
+    assert checks["plugins"]["details"]["reservation"] == "installed, not loaded"
+    assert checks["migrations"]["details"]["regie"].endswith(")")  # current (head …)
     assert "tasks.db" in checks["task queue"]["summary"]
     secret = tomllib.loads((folder / "regie.toml").read_text())["secret_key"]
     assert secret not in regie("--instance", folder, "doctor").stdout

@@ -51,21 +51,25 @@ def check_database(config) -> tuple[Check, object]:
 
 
 def check_plugins(config) -> tuple[Check, object]:
-    from regie.engine import Engine, PluginLoadError
+    from regie.engine import Engine, PluginLoadError, installed_plugins
     from regie.runtime import CORE_COMMANDS
 
     check = Check(_("plugins"))
+    installed = installed_plugins()
+    idle = {name: _("installed, not loaded") for name in sorted(installed)
+            if name not in config.plugins}
     try:
         engine = Engine(config.plugins, reserved_cli=CORE_COMMANDS)
     except PluginLoadError as exc:
         check.ok = False
         check.summary = _("%(n)d problem(s)", n=len(exc.problems))
-        check.details = {problem.plugin: problem.reason for problem in exc.problems}
+        check.details = {problem.plugin: problem.reason for problem in exc.problems} | idle
         return check, None
     check.summary = _("%(n)d loaded: %(names)s", n=len(engine.plugins),
                       names=", ".join(engine.plugins) or "-")
-    check.details = {name: f"{plugin.distribution} {plugin.version}".strip()
-                     for name, plugin in engine.plugins.items()}
+    check.details = {name: _("loaded (%(dist)s %(version)s)", dist=plugin.distribution,
+                             version=plugin.version)
+                     for name, plugin in engine.plugins.items()} | idle
     return check, engine
 
 
@@ -132,7 +136,11 @@ def doctor(state: State, output_format: str) -> None:
             mark = click.style(" ok ", fg="green") if check.ok else click.style("FAIL", fg="red")
             click.echo(f"[{mark}] {check.name}: {check.summary}")
             for key, value in check.details.items():
-                shown = ", ".join(value) if isinstance(value, list) else value
-                click.echo(f"         {key} = {shown}")
+                if isinstance(value, list):
+                    click.echo(f"         {key}:")
+                    for item in value:
+                        click.echo(f"           - {item}")
+                else:
+                    click.echo(f"         {key} = {value}")
     if not all(check.ok for check in checks):
         raise SystemExit(1)
