@@ -173,10 +173,11 @@ def revision(runtime, message: str, plugin: str, *, autogenerate: bool = False) 
     folders = branches(runtime)
     if plugin not in folders:
         if plugin in runtime.engine.plugins:
+            package = runtime.engine.plugins[plugin].module.__name__.partition(".")[0]
             raise MigrationError(
                 f"plugin '{plugin}' has no migrations package: create one (a folder with an "
                 f"empty __init__.py) and name it in its plugin_info, e.g. "
-                f"PluginInfo(..., migrations='regie_{plugin}.migrations')")
+                f"PluginInfo(..., migrations='{package}.migrations')")
         raise MigrationError(f"'{plugin}' is neither '{CORE_BRANCH}' nor a loaded plugin "
                              f"(loaded: {', '.join(runtime.engine.plugins) or 'none'})")
     script = _script(runtime)
