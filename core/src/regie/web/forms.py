@@ -62,9 +62,23 @@ def looks_like_email(_form: FlaskForm, field: Field) -> None:
 FIELD_PREFIX = "setting_"
 
 
+class MarkedRequired:
+    """Marks a field required (the asterisk) while leaving the check itself to
+    :func:`regie.services.settings.clean_settings`, which knows that a stored secret may be
+    left empty."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        return None
+
+
 def _settings_field(setting: Setting, current: dict[str, Any]):
     description = setting.help
     options: dict[str, Any] = {"label": setting.label, "description": description}
+    if setting.required and setting.kind != "bool" and not (
+            setting.secret and current.get(setting.key)):
+        options["validators"] = [MarkedRequired()]
     if setting.kind == "bool":
         return BooleanField(**options)
     if setting.kind == "choice":
