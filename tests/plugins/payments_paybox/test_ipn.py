@@ -136,7 +136,8 @@ def test_amount_mismatch_goes_to_review(client, session, paybox_place, new_payme
     payment = new_payment(paybox_place, 1250)
     deliver(client, signed_query(ipn_values(payment.reference, 125)))
     assert money_of(session, payment) == ("needs_review", 0, 0)
-    assert "amount" in session.get(Payment, payment.id).review_reason
+    evidence = session.get(Payment, payment.id).review_evidence
+    assert (evidence["expected"]["amount"], evidence["received"]["amount"]) == (1250, 125)
 
 
 def test_unknown_reference_is_kept_for_review(client, session, paybox_place, new_payment):

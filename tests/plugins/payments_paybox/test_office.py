@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from regie.db.money import LedgerAccount, Payment
 from regie.testing import form_fields
 
@@ -11,6 +13,12 @@ from .conftest import SLUG
 from .test_reconcile import export
 
 PAGE = f"/{SLUG}/payments_paybox/"
+
+
+@pytest.fixture
+def paybox_place(make_establishment):
+    """In English, so the page's words are the source strings whatever the catalogs hold."""
+    return make_establishment(SLUG, plugins={"payments_paybox": {}}, locale="en")
 
 
 def test_compare_then_record_the_missing_payment(signed_in, paybox_place, new_payment,

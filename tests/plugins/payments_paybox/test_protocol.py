@@ -210,6 +210,7 @@ def test_xml_values_are_escaped_inside_the_xml():
     ({"amount": 12.5}, "positive whole number"),
     ({"currency": "XYZ"}, "no ISO 4217 numeric code"),
     ({"reference": ""}, "1 to 250 characters"),
+    ({"succeeded_url": "https://regie.example/" + "x" * 140}, "150 characters at most"),
 ])
 def test_bad_requests_are_refused_with_a_reason(changes, message):
     with pytest.raises(ValueError, match=message):

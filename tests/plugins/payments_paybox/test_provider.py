@@ -12,6 +12,7 @@ from regie.api import (
     PaymentView,
     RawRequest,
     ReturnUrls,
+    Veto,
 )
 from regie_paybox.hosts import HostChooser
 from regie_paybox.protocol import hmac_sign
@@ -73,7 +74,7 @@ def test_start_uses_the_backup_host_when_the_primary_is_down():
 
 def test_start_needs_an_email_or_a_fallback():
     anonymous = PaymentView(id=8, reference="43", amount=100, currency="EUR")
-    with pytest.raises(ValueError, match="e-mail address"):
+    with pytest.raises(Veto, match=r"Paybox cannot take this payment: .* e-mail address"):
         provider().start(anonymous, URLS)
     form = provider(fallback_email="regie@ecole.example").start(anonymous, URLS)
     assert dict(form.fields)["PBX_PORTEUR"] == "regie@ecole.example"

@@ -299,6 +299,10 @@ def request_fields(account: Account, payment: PaymentRequest) -> list[tuple[str,
     reference = ascii_text(payment.reference)
     if not 1 <= len(reference) <= 250:
         raise ValueError("the payment reference must have 1 to 250 characters")
+    for url in (payment.succeeded_url, payment.failed_url, payment.cancelled_url,
+                payment.pending_url):
+        if len(url) > 150:
+            raise ValueError(f"Paybox accepts return URLs of 150 characters at most: {url}")
     when = payment.time or dt.datetime.now(dt.UTC)
     fields = [
         ("PBX_SITE", account.site.strip()),

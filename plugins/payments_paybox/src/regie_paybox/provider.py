@@ -24,6 +24,8 @@ from regie.api import (
     InvalidNotification,
     ProviderNotification,
     ProviderResult,
+    Veto,
+    gettext,
 )
 from regie_paybox import hosts, ppps, protocol
 from regie_paybox import settings as paybox_settings
@@ -62,7 +64,11 @@ class PayboxProvider:
             cancelled_url=urls.cancelled, pending_url=urls.pending, notify_url=self.ipn_url(urls),
             language=self.config.language, payer_name=payment.payer_name,
             payer_address=payment.payer_address or {})
-        fields = protocol.request_fields(self.config.account, request)
+        try:
+            fields = protocol.request_fields(self.config.account, request)
+        except ValueError as exc:
+            raise Veto(gettext("Paybox cannot take this payment: %(reason)s",
+                               reason=str(exc))) from exc
         host = self.chooser.choose(self.config.page_hosts)
         return AutoSubmitForm(action=host + hosts.PAYMENT_PATH, fields=tuple(fields))
 
