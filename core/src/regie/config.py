@@ -197,7 +197,7 @@ def render_toml(secret_key: str, plugins: list[str], database_url: str = "",
                 tasks_url: str = "", bind: str = "127.0.0.1:8000") -> str:
     """The text of a new ``regie.toml`` as ``regie init`` writes it."""
     plugin_list = ", ".join(f'"{name}"' for name in plugins)
-    return f'''# Régie instance configuration. Every key can be overridden by REGIE_<KEY> in the environment.
+    return f'''# Régie instance configuration. REGIE_<KEY> in the environment overrides any key.
 secret_key = "{secret_key}"
 # database_url = "postgresql+psycopg://regie@127.0.0.1/regie"   (default: SQLite in this folder)
 database_url = "{database_url}"

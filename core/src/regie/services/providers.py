@@ -1,8 +1,8 @@
 """The contract between the core's payments and a payment method's implementation.
 
 A :class:`regie.api.PaymentMethod` names a ``provider`` factory; the core calls
-``provider(settings=<the plugin's settings in the establishment>, establishment=<EstablishmentView>)``
-and uses the returned object through the methods of :class:`OnlineProvider` (online methods) or
+``provider(settings=<the plugin's settings there>, establishment=<EstablishmentView>)`` and uses
+the returned object through the methods of :class:`OnlineProvider` (online methods) or
 :class:`ManualProvider` (methods recorded by staff).
 
 Providers see plain data only (the ``*View`` classes), never ORM rows, and never write money

@@ -26,9 +26,8 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 def check_password_strength(password: str) -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("use at least %(n)d characters", n=MIN_PASSWORD_LENGTH)
-    if password.isdigit() or password.lower() == password and password.isalpha() and len(
-            set(password)) < 4:
-        return _("too easy to guess")
+    if password.isdigit() or len(set(password.lower())) < 5:
+        return _("too easy to guess: mix more different characters")
     return None
 
 

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, render_template
 
-from regie.api import PluginInfo, Role, WebBlueprint, hookimpl, lazy_gettext as _l, require_permission
+from regie.api import PluginInfo, Role, WebBlueprint, hookimpl, require_permission
+from regie.api import lazy_gettext as _l
 
 plugin_info = PluginInfo(
     label=_l("Markets"),
@@ -23,7 +24,8 @@ def _blueprint() -> Blueprint:
 
 @hookimpl
 def regie_blueprints():
-    return [WebBlueprint(_blueprint(), menu_label=_l("Markets"), menu_icon="markets", permission="markets.view")]
+    return [WebBlueprint(_blueprint(), menu_label=_l("Markets"), menu_icon="markets",
+                         permission="markets.view")]
 
 
 @hookimpl
