@@ -5,6 +5,9 @@ from regie.i18n import lazy_gettext as _l
 
 MANAGE = "establishment.manage"
 VIEW_AUDIT = "audit.view"
+PAYMENTS_VIEW = "payments.view"
+PAYMENTS_MANAGE = "payments.manage"
+PAYMENTS_REVIEW = "payments.review"
 
 
 @hookimpl
@@ -13,4 +16,11 @@ def regie_roles():
         Role("manager", _l("Establishment administrator"), {"*"},
              _l("Everything in the establishment: modules, settings, users, audit log.")),
         Role("auditor", _l("Auditor"), {VIEW_AUDIT}, _l("Reads the audit log.")),
+        Role("cashier", _l("Cashier"), {PAYMENTS_VIEW, PAYMENTS_MANAGE},
+             _l("Records money received at the desk, asks payers to pay online, reads "
+                "accounts and payments.")),
+        Role("accountant", _l("Accountant"),
+             {PAYMENTS_VIEW, PAYMENTS_MANAGE, PAYMENTS_REVIEW, VIEW_AUDIT},
+             _l("What a cashier does, and refunds, settles the payments to review, reads the "
+                "audit log.")),
     ]

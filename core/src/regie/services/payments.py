@@ -23,7 +23,7 @@ import secrets
 import zoneinfo
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Select, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -329,6 +329,21 @@ def to_review(session: Session, establishment: Establishment, payment: Payment, 
            evidence=evidence)
 
 
+def manual_fields(provider: Any, fields: dict[str, str]) -> tuple[dict[str, str],
+                                                                   dict[str, str]]:
+    """The values of a manual method's own fields (a cheque's number and bank …) and the
+    problems with them: unknown, missing, or refused by the method."""
+    declared = provider.fields()
+    given = {key: str(value).strip() for key, value in fields.items()}
+    errors = {key: _("unknown field") for key in given if key not in {d[0] for d in declared}}
+    values = {name: given.get(name, "") for name, _label, _required in declared}
+    errors.update({name: _("is required") for name, _label, required in declared
+                   if required and not values[name]})
+    errors.update({key: message for key, message in provider.validate(values).items()
+                   if key not in errors})
+    return values, errors
+
+
 def record_manual(session: Session, runtime, establishment: Establishment, *,
                   account: LedgerAccount, method: str, amount: int | Money,
                   reference: str = "", fields: dict[str, str] | None = None, note: str = "",
@@ -344,15 +359,7 @@ def record_manual(session: Session, runtime, establishment: Establishment, *,
     if chosen.online:
         raise Veto(_("%(method)s payments are confirmed by their provider, not recorded by hand",
                      method=chosen.label))
-    provider = provider_for(runtime, establishment, chosen)
-    declared = provider.fields()
-    given = {key: str(value).strip() for key, value in (fields or {}).items()}
-    errors = {key: _("unknown field") for key in given if key not in {d[0] for d in declared}}
-    values = {name: given.get(name, "") for name, _label, _required in declared}
-    errors.update({name: _("is required") for name, _label, required in declared
-                   if required and not values[name]})
-    errors.update({key: message for key, message in provider.validate(values).items()
-                   if key not in errors})
+    values, errors = manual_fields(provider_for(runtime, establishment, chosen), fields or {})
     try:
         amount_of(amount, account.currency)
     except Invalid as exc:
@@ -535,12 +542,11 @@ def resolve_review(session: Session, runtime, establishment: Establishment, paym
 # --- reading -------------------------------------------------------------------------------
 
 
-def search(session: Session, establishment: Establishment | int, *,
-           start: dt.datetime | None = None, end: dt.datetime | None = None,
-           method: str | None = None, state: str | None = None, reference: str | None = None,
-           account_id: int | None = None, limit: int | None = None) -> list[Payment]:
-    """Payments of the establishment, newest first; ``start``/``end`` bound the creation time
-    (end excluded), ``reference`` matches a part of it."""
+def search_query(establishment: Establishment | int, *, start: dt.datetime | None = None,
+                 end: dt.datetime | None = None, method: str | None = None,
+                 state: str | None = None, reference: str | None = None,
+                 account_id: int | None = None) -> Select[tuple[Payment]]:
+    """The query of :func:`search`, for pages that paginate it."""
     query = select_for(establishment, Payment)
     if start is not None:
         query = query.where(Payment.created_at >= start)
@@ -554,7 +560,15 @@ def search(session: Session, establishment: Establishment | int, *,
         query = query.where(Payment.reference.contains(reference.strip(), autoescape=True))
     if account_id is not None:
         query = query.where(Payment.account_id == account_id)
-    query = query.order_by(Payment.created_at.desc(), Payment.id.desc())
+    return query.order_by(Payment.created_at.desc(), Payment.id.desc())
+
+
+def search(session: Session, establishment: Establishment | int, *,
+           limit: int | None = None, **criteria: Any) -> list[Payment]:
+    """Payments of the establishment, newest first. ``start``/``end`` bound the creation time
+    (end excluded), ``reference`` matches a part of it; also ``method``, ``state``,
+    ``account_id``."""
+    query = search_query(establishment, **criteria)
     if limit:
         query = query.limit(limit)
     return list(session.scalars(query))
@@ -617,6 +631,7 @@ __all__ = [
     "create_payment",
     "dismiss_notification",
     "get",
+    "manual_fields",
     "method_of",
     "payment_view",
     "provider_for",
@@ -625,4 +640,5 @@ __all__ = [
     "resolve_review",
     "review_queue",
     "search",
+    "search_query",
 ]

@@ -78,6 +78,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
         home,
         mail,
         mounting,
+        payments,
     )
 
     app.register_blueprint(home.bp)
@@ -89,6 +90,8 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
     app.register_blueprint(establishment_admin.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(mail.bp)
+    app.register_blueprint(payments.bp)
+    app.register_blueprint(payments.callbacks)
     errors.register(app)
     filters.register(app)
     security.register(app)

@@ -57,7 +57,8 @@ def mount_plugins(app: Flask, engine: Engine, csrf: CSRFProtect) -> None:
 
 
 #: Core blueprints whose routes live under ``/<establishment_slug>/``.
-ESTABLISHMENT_BLUEPRINTS = ("establishment", "establishment_admin", "documents", "mail")
+ESTABLISHMENT_BLUEPRINTS = ("establishment", "establishment_admin", "documents", "mail",
+                            "payments", "payments_callbacks")
 
 
 def establishment_blueprint(name: str, import_name: str, **kwargs) -> Blueprint:
