@@ -286,12 +286,12 @@ def test_the_receipts_panel_prints_then_reprints_and_lists_what_was_issued(
 
     first = panel(cashier)
     assert f'action="/brico/documents/receipts/{payment_id}"' in first
-    assert "Print the receipt" in first and "Reprint" not in first
+    assert "button-primary" in first and "receipts-issued" not in first
     assert 'value="receipt_text_narrow"' in first
     original = issue(regie_runtime, shop, payment_id)
     duplicate = issue(regie_runtime, shop, payment_id)
     after = panel(cashier)
-    assert "Reprint (duplicate)" in after
+    assert "button-secondary" in after and "button-primary" not in after
     assert after.index(f"/brico/documents/{original}?inline=1") < after.index(
         f"/brico/documents/{duplicate}?inline=1")
     assert "000001-BRICO-DUPLICATA.pdf" in after

@@ -55,7 +55,8 @@ def shop_receipt(**changes) -> ReceiptData:
         issued_at=dt.datetime(2025, 3, 12, 14, 5, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),
         till_code="C1", cashier="DUPOND",
         lines=[ReceiptLine("Vis à bois 4x40", 1798, 2, 899), ReceiptLine("Perceuse", 12900)],
-        total=14698, payment_method="Carte bancaire", reference="PAY-000123")
+        total=14698, payment_method="Carte bancaire", reference="PAY-000123",
+        labels=ReceiptLabels())
     fields.update(changes)
     return ReceiptData(**fields)
 
