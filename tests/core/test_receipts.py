@@ -183,6 +183,35 @@ def test_ukrainian_receipt_keeps_its_cyrillic_text():
         assert expected in text, expected
 
 
+def test_receipt_words_come_from_the_catalog_of_the_establishment_language(
+        tmp_path, monkeypatch):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    from regie.documents import labels
+
+    catalog = Catalog(locale="uk")
+    catalog.add("Total", "Разом")
+    catalog.add("Receipt", "Квитанція")
+    folder = tmp_path / "uk" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "messages.mo").open("wb") as output:
+        write_mo(output, catalog)
+    monkeypatch.setattr(labels, "TRANSLATIONS", tmp_path)
+    labels._labels.cache_clear()
+    try:
+        data = ReceiptData(establishment_name="КП «Водоканал»", receipt_number=17,
+                           issued_at=utility_receipt().issued_at, currency="UAH", total=35870,
+                           payment_method="Готівка", locale="uk")
+        text = pdf_text(render_roll_receipt(data)[2])
+    finally:
+        labels._labels.cache_clear()
+
+    assert (data.labels.total, data.labels.receipt) == ("Разом", "Квитанція")
+    assert data.labels.cashier == "Cashier", "words the catalog lacks stay in English"
+    assert "РАЗОМ" in text and "Квитанція No. 000017" in text
+
+
 def test_a_broken_logo_does_not_stop_the_receipt(caplog):
     pdf = render_roll_receipt(shop_receipt(logo=b"\x89PNG not really"))[2]
 
