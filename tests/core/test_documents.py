@@ -201,7 +201,7 @@ def receipt(regie_runtime, shop, record_payment) -> int:
 
 def test_a_member_allowed_to_see_payments_downloads_the_receipt(
         regie_runtime, shop, receipt, signed_in):
-    client = signed_in(roles={shop: ["manager"]})
+    client = signed_in(roles={shop: ["cashier"]})
 
     response = client.get(f"/brico/documents/{receipt}")
 
@@ -241,7 +241,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, receipt):
 def test_receipt_button_issues_the_original_then_duplicates(
         regie_runtime, shop, record_payment, signed_in):
     payment_id = record_payment(shop, 990)
-    client = signed_in(roles={shop: ["manager"]})
+    client = signed_in(roles={shop: ["cashier"]})
     token = client.csrf_token("/brico/")
 
     first = client.post(f"/brico/documents/receipts/{payment_id}",
@@ -272,7 +272,7 @@ def test_the_receipts_panel_prints_then_reprints_and_lists_what_was_issued(
 
     from regie.web.auth import LoginUser
 
-    cashier = make_user(roles={shop: ["manager"]})
+    cashier = make_user(roles={shop: ["cashier"]})
     auditor = make_user(roles={shop: ["auditor"]})
     payment_id = record_payment(shop, 1250)
 
