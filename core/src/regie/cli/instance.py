@@ -79,7 +79,8 @@ def create_instance(folder: Path, *, admin_username: str = DEFAULT_ADMIN,
     """Write ``regie.toml`` with a random secret key, migrate the database and create the
     first superuser. Everything is checked before anything is written."""
     from regie.db.migrations import upgrade
-    from regie.runtime import Runtime
+    from regie.engine import Engine
+    from regie.runtime import CORE_COMMANDS, Runtime
     from regie.services import users
 
     path = config_path(folder)
@@ -97,9 +98,6 @@ def create_instance(folder: Path, *, admin_username: str = DEFAULT_ADMIN,
                        tasks_url=tasks_url, bind=bind)
     config = _validate(folder, text, database_url=database_url, tasks_url=tasks_url,
                        plugins=plugins)
-    from regie.engine import Engine
-    from regie.runtime import CORE_COMMANDS
-
     runtime = Runtime(config, engine=Engine(config.plugins, reserved_cli=CORE_COMMANDS))
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
 from regie.config import ConfigError
+from regie.services.errors import NotFound, Veto
 from regie.tasks import runner
 from regie.tasks import schedule as schedules
 
@@ -78,12 +79,11 @@ class RegieHuey(Huey):
             return {"status": runner.SKIPPED, "error": "no such task any more"}
         establishment = None
         if slug:
-            matching = [est for est in runner.scopes(self.runtime, schedule)
-                        if est is not None and est.slug == slug]
-            if not matching:  # disabled or deleted since the run was queued
-                log.info("task %s [%s] not run: no longer enabled there", name, slug)
-                return {"status": runner.SKIPPED, "error": "not enabled there any more"}
-            establishment = matching[0]
+            try:
+                establishment = runner.establishment_for(self.runtime, schedule, slug)
+            except (NotFound, Veto) as exc:  # disabled or deleted since the run was queued
+                log.info("task %s [%s] not run: %s", name, slug, exc)
+                return {"status": runner.SKIPPED, "error": str(exc)}
         outcome = runner.run_one(self.runtime, schedule, establishment)
         return {"status": outcome.status, "error": outcome.error}
 
