@@ -6,8 +6,9 @@ loop. Requests that finish during the warm-up are not counted; the measure then 
 have the expected status and contain the ``--expect`` text, or it counts as an error: a server
 that answers fast with a sign-in page or an error page must not look fast.
 
-Prints one JSON object: requests, errors, seconds, throughput (req/s), latency percentiles (ms),
-and the generator's own CPU use, which tells when the generator, not the server, was the limit.
+Prints one JSON object: requests measured, errors, seconds, throughput (req/s), latency
+percentiles (ms), requests answered in all (warm-up included), and the generator's own CPU use,
+which tells when the generator, not the server, was the limit.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+#: Sent with every request, and by :mod:`benchmarks.signin`: a session bound to the browser
+#: that opened it (Flask-Login's session protection) stays valid under load.
+USER_AGENT = "regie-benchmarks/1"
+
 
 class Shared:
     """What the threads write, under one lock, once per thread at the end."""
@@ -30,23 +35,26 @@ class Shared:
         self.latencies: list[float] = []
         self.errors = 0
         self.first_error = ""
+        self.answered = 0
 
-    def add(self, latencies: list[float], errors: int, first_error: str) -> None:
+    def add(self, latencies: list[float], errors: int, first_error: str, answered: int) -> None:
         with self.lock:
             self.latencies.extend(latencies)
             self.errors += errors
             self.first_error = self.first_error or first_error
+            self.answered += answered
 
 
 def _worker(args, measure_from: float, stop: threading.Event, budget: list[int],
             shared: Shared) -> None:
     url = urlsplit(args.url)
     path = url.path + (f"?{url.query}" if url.query else "")
-    headers = {"Cookie": args.cookie} if args.cookie else {}
+    headers = {"User-Agent": USER_AGENT, **({"Cookie": args.cookie} if args.cookie else {})}
     expect = args.expect.encode() if args.expect else b""
     latencies: list[float] = []
     errors = 0
     first_error = ""
+    answered = 0
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     while not stop.is_set():
         started = time.perf_counter()
@@ -61,6 +69,7 @@ def _worker(args, measure_from: float, stop: threading.Event, budget: list[int],
             connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
             ok, problem = False, repr(exc)
         finished = time.perf_counter()
+        answered += 1
         if started < measure_from:
             continue
         if ok:
@@ -73,7 +82,7 @@ def _worker(args, measure_from: float, stop: threading.Event, budget: list[int],
             if budget[0] <= 0:
                 stop.set()
     connection.close()
-    shared.add(latencies, errors, first_error)
+    shared.add(latencies, errors, first_error, answered)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -105,6 +114,7 @@ def run(args) -> dict:
     latencies = shared.latencies
     return {
         "requests": len(latencies),
+        "answered": shared.answered,
         "errors": shared.errors,
         "first_error": shared.first_error,
         "seconds": round(seconds, 3),

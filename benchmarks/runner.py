@@ -53,8 +53,28 @@ def gunicorn_options(options: Options) -> list[str]:
             "--forwarded-allow-ips", "127.0.0.1,::1"]
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str
+    process_group: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server's live processes (master and workers)."""
+        total = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = Path(entry.path, "stat").read_text().rpartition(")")[2].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            if int(fields[2]) == self.process_group:
+                total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def serving(argv: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[str]:
+def serving(argv: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[Server]:
     """Start a server process group, wait until ``/healthz`` answers, stop it at the end."""
     base = f"http://127.0.0.1:{port}"
     with log.open("ab") as output:
@@ -62,7 +82,7 @@ def serving(argv: list[str], env: dict[str, str], log: Path, port: int) -> Itera
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_ready(base, process, log)
-        yield base
+        yield Server(base, process.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -104,24 +124,31 @@ def baseline_server(app: str, instance: Instance,
     return serving(argv, env, instance.folder / "baseline.log", port)
 
 
-def load(base: str, request: Request, options: Options) -> dict:
-    argv = [sys.executable, "-m", "benchmarks.load", base + request.path,
+def load(server: Server, request: Request, options: Options) -> dict:
+    """Load ``server`` with ``request``; the generator's figures plus the server's CPU time per
+    answered request, a measure that the other programs of a busy machine disturb less than
+    throughput."""
+    argv = [sys.executable, "-m", "benchmarks.load", server.base + request.path,
             "--method", request.method, "--status", str(request.status),
             "--cookie", request.cookie, "--expect", request.expect,
             "--concurrency", str(options.concurrency), "--duration", str(options.duration),
             "--warmup", str(options.warmup)]
+    cpu_before = server.cpu_seconds()
     result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True)
+    cpu = server.cpu_seconds() - cpu_before
     measured = json.loads(result.stdout)
     if measured["errors"]:
-        raise RuntimeError(f"{measured['errors']} wrong answers from {base}{request.path}; "
-                           f"first: {measured['first_error']}")
+        raise RuntimeError(f"{measured['errors']} wrong answers from {server.base}{request.path}"
+                           f"; first: {measured['first_error']}")
+    measured["server_cpu_ms"] = 1000 * cpu / max(measured["answered"], 1)
     return measured
 
 
 def _line(name: str, measured: dict) -> str:
     return (f"{name:<9} {measured['throughput']:8.1f} req/s   p95 {measured['p95_ms']:7.1f} ms"
             f"   p50 {measured['p50_ms']:6.1f} ms   {measured['requests']:6d} requests"
-            f"   load generator CPU {measured['client_cpu_percent']:4.0f}%")
+            f"   server CPU {measured['server_cpu_ms']:5.2f} ms/request"
+            f"   load generator CPU {measured['client_cpu_percent']:3.0f}%")
 
 
 def run_http(name: str, workload: HttpWorkload, options: Options) -> float:
@@ -130,21 +157,25 @@ def run_http(name: str, workload: HttpWorkload, options: Options) -> float:
         make_request = workload.prepare(instance)
         results: dict[str, list[dict]] = {"regie": [], "baseline": []}
         for _ in range(options.repeat):
-            with regie_server(instance, options) as base:
-                request = make_request(base)
-                results["regie"].append(load(base, request, options))
+            with regie_server(instance, options) as server:
+                request = make_request(server.base)
+                results["regie"].append(load(server, request, options))
             print(_line("regie", results["regie"][-1]), flush=True)
-            with baseline_server(workload.baseline, instance, options) as base:
-                results["baseline"].append(load(base, request, options))
+            with baseline_server(workload.baseline, instance, options) as server:
+                results["baseline"].append(load(server, request, options))
             print(_line("baseline", results["baseline"][-1]), flush=True)
     regie = statistics.median(run["throughput"] for run in results["regie"])
     baseline = statistics.median(run["throughput"] for run in results["baseline"])
     p95 = {side: statistics.median(run["p95_ms"] for run in runs)
            for side, runs in results.items()}
+    cpu = {side: statistics.median(run["server_cpu_ms"] for run in runs)
+           for side, runs in results.items()}
     print(f"{name} on {options.database}, {options.concurrency} connections, "
           f"{options.workers} workers x {options.threads} threads, median of {options.repeat}:")
-    print(f"regie     {regie:8.1f} req/s   p95 {p95['regie']:7.1f} ms")
-    print(f"baseline  {baseline:8.1f} req/s   p95 {p95['baseline']:7.1f} ms")
+    for side, throughput in (("regie", regie), ("baseline", baseline)):
+        print(f"{side:<9} {throughput:8.1f} req/s   p95 {p95[side]:7.1f} ms"
+              f"   server CPU {cpu[side]:5.2f} ms/request")
+    print(f"CPU ratio (baseline CPU per request / Régie's): {cpu['baseline'] / cpu['regie']:.2f}")
     return regie / baseline
 
 

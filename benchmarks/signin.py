@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from benchmarks.load import USER_AGENT
 from regie.testing.web import form_fields
 
 
@@ -13,7 +14,7 @@ def session_cookie(base: str, username: str, password: str, page: str) -> str:
     ``page`` is opened twice so that whatever it adds to the session (a CSRF token) is in the
     cookie, and the load then measures steady pages, not the first one.
     """
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with httpx.Client(base_url=base, timeout=30, headers={"User-Agent": USER_AGENT}) as client:
         fields = form_fields(client.get("/login").text)
         fields.update(username=username, password=password)
         answer = client.post("/login", data=fields)

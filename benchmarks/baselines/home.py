@@ -3,8 +3,8 @@ page to a signed-in member.
 
 It reads the user id from Régie's own session cookie (same secret key, same cookie), runs two
 queries (the user by id; the establishment by slug with its enabled plugins, for a member of
-it) and renders a page like Régie's from a template file, with the CSRF token of its sign-out
-form. Configured by ``BENCH_DATABASE_URL`` and ``BENCH_SECRET_KEY``.
+it) and renders the same page as Régie (same markup, plain strings) from a template file,
+with the CSRF token of its forms. Configured by ``BENCH_DATABASE_URL`` and ``BENCH_SECRET_KEY``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,17 @@ from flask import Flask, abort, redirect, render_template, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import create_engine, text
 
-LABELS = {"reservation": "School canteen", "markets": "Markets", "billpay": "Utility bills",
-          "coop": "Co-op"}
+#: What Régie's plugins declare about themselves: menu label, description, icon.
+MODULES = {
+    "reservation": ("School canteen", "Family portal, meal accounts, meal reservations.",
+                    "utensils"),
+    "markets": ("Markets", "Traders, placiers, tickets and invoicing of municipal markets.",
+                "store"),
+    "billpay": ("Utility bills", "Cashier desks taking utility bill payments.", "receipt"),
+    "coop": ("Co-op", "Member accounts, orders and distributions of a producers' co-op.",
+             "sprout"),
+}
+LANGUAGES = (("fr", "Français"), ("en", "English"), ("uk", "Українська"))
 
 USER = text("SELECT id, username, full_name FROM user_account WHERE id = :id AND active")
 ESTABLISHMENT = text("""
@@ -25,7 +34,7 @@ ESTABLISHMENT = text("""
     LEFT JOIN establishment_plugin p ON p.establishment_id = e.id AND p.enabled
     WHERE e.slug = :slug AND EXISTS (
         SELECT 1 FROM membership m WHERE m.establishment_id = e.id AND m.user_id = :user_id)
-    ORDER BY p.plugin
+    ORDER BY p.id
 """)
 
 
@@ -51,8 +60,10 @@ def create_app() -> Flask:
             rows = connection.execute(ESTABLISHMENT, {"slug": slug, "user_id": user.id}).all()
         if not rows:
             abort(404)
-        plugins = [row.plugin for row in rows if row.plugin in LABELS]
-        return render_template("home.html", establishment=rows[0], plugins=plugins,
-                               labels=LABELS, csrf_token=generate_csrf())
+        modules = [{"plugin": row.plugin, "label": MODULES[row.plugin][0],
+                    "description": MODULES[row.plugin][1], "icon": MODULES[row.plugin][2]}
+                   for row in rows if row.plugin in MODULES]
+        return render_template("home.html", establishment=rows[0], user=user, modules=modules,
+                               languages=LANGUAGES, csrf_token=generate_csrf())
 
     return app
