@@ -20,6 +20,10 @@ OUTCOMES = ("succeeded", "failed", "cancelled", "pending", "duplicate")
 
 @attrs.frozen
 class EstablishmentView:
+    """The establishment a provider works for; ``base_url`` is the deployment's public address
+    (``base_url`` of ``regie.toml``, no trailing slash), for absolute URLs of the plugin's own
+    routes (``{base_url}/callbacks/{slug}/{plugin}/…``)."""
+
     id: int
     slug: str
     name: str
@@ -49,7 +53,15 @@ class PaymentView:
 
 @attrs.frozen
 class ReturnUrls:
-    """Absolute URLs of our pages: browser returns, and the server-to-server notification."""
+    """Absolute URLs of our pages: browser returns, and the server-to-server notification.
+
+    The browser returns show the payer the state the server knows; they never confirm money.
+    ``notify`` is the core's generic notification endpoint for the method
+    (``/callbacks/<slug>/payments/notify/<method>``): it stores and applies what
+    :meth:`OnlineProvider.parse_notification` returns and answers 200 with an empty body. A
+    plugin that must answer otherwise (or check more, like an IP allow-list) mounts its own
+    callback view, calls :func:`regie.api.receive_notification` there, and sends its own URL.
+    """
 
     succeeded: str
     failed: str
@@ -90,7 +102,10 @@ class ProviderNotification:
     ``event_key`` is unique per event at the provider (for Paybox: reference, transaction
     number and response code), so a delivery received twice is recognised. ``amount``,
     ``currency`` (ISO 4217 alpha) and ``merchant`` are what the provider says; the core checks
-    them against the payment and its settings and sends mismatches to review.
+    them against the payment and its settings and sends mismatches to review. A success
+    without ``amount`` goes to review; ``currency`` and ``merchant`` are checked when given
+    (``None``: the provider's message does not state them). ``details`` are kept with the
+    payment (``PaymentView.provider_data``) when this notification confirms it.
     """
 
     event_key: str
