@@ -248,3 +248,17 @@ def test_audit_events_of_the_admin_pages_name_the_user(manager, regie_runtime):
     with regie_runtime.db.session() as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "plugin.enable"))
         assert (event.actor, event.target) == ("manon", "markets")
+
+
+def test_a_required_choice_without_default_is_asked_for(manager, regie_engine, monkeypatch):
+    plugin = regie_engine.plugins["coop"]
+    monkeypatch.setitem(regie_engine.plugins, "coop", attrs.evolve(plugin, info=PluginInfo(
+        label="Co-op", settings=(Setting("mode", "Mode", kind="choice", required=True,
+                                         choices=(("live", "Live"), ("test", "Test"))),))))
+    asked = manager.submit("/ecole/admin/modules", {}, action="/ecole/admin/modules/coop/enable")
+    assert asked.status_code == 422
+    assert "is required" in field_error(asked, "setting_mode")
+
+    forged = manager.submit("/ecole/admin/modules/coop/settings", {
+        "from": "settings", "setting_mode": "chaos"}, action="/ecole/admin/modules/coop/enable")
+    assert "must be one of: live, test" in field_error(forged, "setting_mode")

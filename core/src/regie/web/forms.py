@@ -85,7 +85,8 @@ def _settings_field(setting: Setting, current: dict[str, Any]):
         pairs = list(setting.choices)
         if not setting.required:
             pairs.insert(0, ("", _l("(none)")))
-        return SelectField(choices=choices(pairs), **options)
+        # The service checks the choice, with the message every other setting error has.
+        return SelectField(choices=choices(pairs), validate_choice=False, **options)
     if setting.kind == "secret":
         hint = (_l("A value is stored; leave empty to keep it.") if current.get(setting.key)
                 else _l("No value stored yet."))
