@@ -113,7 +113,7 @@ def test_init_with_password_file_and_options_for_scripts(folder, tmp_path):
     secret = tmp_path / "admin-password"
     secret.write_text("a long chosen passphrase\n", encoding="utf-8")
 
-    result = regie("--instance", folder, "init", "--admin-username", "root",
+    result = regie("init", "--instance", folder, "--admin-username", "root",
                    "--admin-password-file", secret, "--plugins", "markets",
                    "--bind", "127.0.0.1:8765", "--tasks-url", "redis://127.0.0.1:6379/3")
 
@@ -339,7 +339,7 @@ def test_demo_from_nothing_prints_the_url_and_a_one_time_password(folder):
     password = generated_password(result.stdout)
     assert "http://127.0.0.1:8000/" in result.stdout
     assert sign_in_works(folder, "admin", password)
-    listed = regie("--instance", folder, "establishment", "list", "--format", "json")
+    listed = regie("establishment", "list", "--instance", folder, "--format", "json")
     plugins = {row["slug"]: row["plugins"] for row in json.loads(listed.stdout)}
     assert plugins["marches-demo"] == ["markets"]
     assert plugins["regie-eaux"] == ["billpay"]

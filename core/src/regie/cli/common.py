@@ -45,7 +45,22 @@ class State:
         return self._runtime
 
 
-pass_state = click.make_pass_decorator(State)
+INSTANCE_HELP = "Instance folder (regie.toml, databases). Default: $REGIE_INSTANCE or ./instance"
+
+
+def _use_instance(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    state = ctx.find_object(State)
+    if value and state is not None and state.instance != value:
+        state.instance = value
+        state._runtime = None
+
+
+def pass_state(function):
+    """Pass the :class:`State` to the command, which also accepts ``--instance`` after its name
+    (``regie init --instance DIR`` as well as ``regie --instance DIR init``)."""
+    function = click.make_pass_decorator(State)(function)
+    return click.option("--instance", type=click.Path(file_okay=False), expose_value=False,
+                        is_eager=True, callback=_use_instance, help=INSTANCE_HELP)(function)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -10,7 +10,7 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from regie import __version__
-from regie.cli.common import USER_ERRORS, State, fail
+from regie.cli.common import INSTANCE_HELP, USER_ERRORS, State, fail
 from regie.i18n import gettext as _
 
 CORE_MODULES = {
@@ -133,7 +133,7 @@ def _is_migration_error(exc: Exception) -> bool:
 @click.group(cls=RegieGroup)
 @click.option("--instance", envvar="REGIE_INSTANCE", type=click.Path(file_okay=False),
               is_eager=True,  # known before --help lists the plugins' commands
-              help="Instance folder (regie.toml, databases). Default: ./instance")
+              help=INSTANCE_HELP)
 @click.version_option(__version__, prog_name="regie")
 @click.pass_context
 def cli(ctx: click.Context, instance: str | None) -> None:
