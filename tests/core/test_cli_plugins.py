@@ -77,6 +77,23 @@ def regie_demo_data(session, establishment):
     raise RuntimeError("sample file missing")
 """
 
+SERVER = """
+from regie.api import PluginInfo, WebServer, hookimpl
+
+plugin_info = PluginInfo(label="Recording server")
+served = []
+
+
+def record(app_factory, config, bind):
+    app = app_factory()
+    served.append((bind, app.test_client().get("/healthz").status_code))
+
+
+@hookimpl
+def regie_web_servers():
+    return [WebServer("recorder", "Records what it would serve", record)]
+"""
+
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
@@ -89,7 +106,8 @@ def site(tmp_path, monkeypatch):
     for plugin, module, source in (("clitest", "regie_clitest", PLUGIN),
                                    ("greedy", "regie_greedy", GREEDY),
                                    ("demotest", "regie_demotest", DEMO),
-                                   ("demofail", "regie_demofail", DEMO_FAILING)):
+                                   ("demofail", "regie_demofail", DEMO_FAILING),
+                                   ("recorder", "regie_recorder", SERVER)):
         (folder / f"{module}.py").write_text(source, encoding="utf-8")
         info = folder / f"{module}-0.1.dist-info"
         info.mkdir()
@@ -101,7 +119,7 @@ def site(tmp_path, monkeypatch):
     yield folder
     ExtensionManager.ENTRY_POINT_CACHE.clear()
     for module in ("regie_clitest", "regie_clitest_commands", "regie_greedy", "regie_demotest",
-                   "regie_demofail"):
+                   "regie_demofail", "regie_recorder"):
         sys.modules.pop(module, None)
     importlib.invalidate_caches()
 
@@ -203,3 +221,15 @@ def test_demo_gives_every_loaded_plugin_an_establishment_and_its_demo_data(site,
     finally:
         runtime.close()
     assert samples == ["demotest-demo"]  # once, and the failing plugin's data rolled back
+
+
+def test_serve_runs_a_server_a_plugin_adds_through_regie_web_servers(site, tmp_path):
+    folder = str(tmp_path / "instance")
+    assert regie("init", "--instance", folder, "--plugins", "recorder").exit_code == 0
+
+    result = regie("serve", "--instance", folder, "--server", "recorder", "--bind",
+                   "127.0.0.1:8099")
+
+    assert result.exit_code == 0, result.output
+    assert "Serving http://127.0.0.1:8099/ with recorder" in result.stdout
+    assert importlib.import_module("regie_recorder").served == [("127.0.0.1:8099", 200)]
