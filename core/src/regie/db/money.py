@@ -68,16 +68,16 @@ class LedgerEntry(TenantMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sequence: Mapped[int] = mapped_column(BigInteger)
-    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id", ondelete="RESTRICT"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     balance_after: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(30))
     label: Mapped[str] = mapped_column(String(200), default="")
     payment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("payment.id", ondelete="RESTRICT"), default=None, index=True)
+        ForeignKey("payment.id"), default=None, index=True)
     reverses_entry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ledger_entry.id", ondelete="RESTRICT"), default=None, unique=True)
+        ForeignKey("ledger_entry.id"), default=None, unique=True)
     actor: Mapped[str] = mapped_column(String(150), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     previous_hash: Mapped[str] = mapped_column(String(64))
@@ -107,7 +107,7 @@ class PaymentRequest(TenantMixin, Model):
     __tablename__ = "payment_request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id", ondelete="RESTRICT"),
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"),
                                             index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
@@ -143,7 +143,7 @@ class Payment(TenantMixin, Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id", ondelete="RESTRICT"),
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"),
                                             index=True)
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("payment_request.id", ondelete="SET NULL"), default=None, index=True)
@@ -181,7 +181,7 @@ class PaymentRefund(TenantMixin, Model):
     __tablename__ = "payment_refund"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id", ondelete="RESTRICT"),
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"),
                                             index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(20), default="pending")
@@ -190,7 +190,7 @@ class PaymentRefund(TenantMixin, Model):
     provider_reference: Mapped[str] = mapped_column(String(250), default="")
     provider_message: Mapped[str] = mapped_column(Text, default="")
     entry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ledger_entry.id", ondelete="RESTRICT"), default=None)
+        ForeignKey("ledger_entry.id"), default=None)
     actor: Mapped[str] = mapped_column(String(150), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)

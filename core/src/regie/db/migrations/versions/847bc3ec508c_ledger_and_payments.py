@@ -92,7 +92,6 @@ def upgrade() -> None:
             ["account_id"],
             ["ledger_account.id"],
             name=op.f("fk_payment_request_account_id_ledger_account"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["establishment_id"],
@@ -142,7 +141,6 @@ def upgrade() -> None:
             ["account_id"],
             ["ledger_account.id"],
             name=op.f("fk_payment_account_id_ledger_account"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["establishment_id"],
@@ -204,7 +202,6 @@ def upgrade() -> None:
             ["account_id"],
             ["ledger_account.id"],
             name=op.f("fk_ledger_entry_account_id_ledger_account"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["establishment_id"],
@@ -216,13 +213,11 @@ def upgrade() -> None:
             ["payment_id"],
             ["payment.id"],
             name=op.f("fk_ledger_entry_payment_id_payment"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["reverses_entry_id"],
             ["ledger_entry.id"],
             name=op.f("fk_ledger_entry_reverses_entry_id_ledger_entry"),
-            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_entry")),
         sa.UniqueConstraint(
@@ -320,7 +315,6 @@ def upgrade() -> None:
             ["entry_id"],
             ["ledger_entry.id"],
             name=op.f("fk_payment_refund_entry_id_ledger_entry"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["establishment_id"],
@@ -332,7 +326,6 @@ def upgrade() -> None:
             ["payment_id"],
             ["payment.id"],
             name=op.f("fk_payment_refund_payment_id_payment"),
-            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_refund")),
     )
