@@ -70,7 +70,9 @@ def test_compare_finds_the_three_lists():
             reconcile.PayboxRow(5, "C", 700, "succeeded"),
             reconcile.PayboxRow(6, "D", 900, "succeeded"),
             reconcile.PayboxRow(7, "Z", 100, "failed")]
+    rows.append(reconcile.PayboxRow(8, "G", 400, "succeeded"))
     payments = {"A": reconcile.RegiePayment(1, "A", 1000, "succeeded"),
+                "G": reconcile.RegiePayment(6, "G", 400, "refunded"),
                 "B": reconcile.RegiePayment(2, "B", 500, "pending"),
                 "C": reconcile.RegiePayment(3, "C", 750, "succeeded")}
     period = [*payments.values(), reconcile.RegiePayment(4, "E", 300, "succeeded"),
@@ -110,6 +112,7 @@ def test_reconcile_command_reports_and_applies(runner, paybox_place, new_payment
     result = runner("reconcile", str(file), "--establishment", SLUG, "--apply")
     assert result.exit_code == 0, result.output
     assert "Recorded now: 2" in result.output
+    assert "reference=100  amount=5,00\xa0€" in result.output
     session.rollback()
     assert session.get(Payment, recorded.id).state == "succeeded"
     assert session.get(Payment, missed.id).state == "succeeded"

@@ -133,12 +133,22 @@ def reconcile(file: Path, slug: str, start: str | None, end: str | None, apply: 
     if output_format == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, default=str, ensure_ascii=False))
     else:
-        _print_report(report)
+        _print_report(report, _money_formatter(slug))
     if not report.clean and not apply:
         sys.exit(3)
 
 
-def _print_report(report) -> None:
+def _money_formatter(slug: str):
+    from regie.api import Money, format_money
+    from regie_paybox.operations import establishment_by_slug
+
+    with _runtime().db.session() as session:
+        place = establishment_by_slug(session, slug)
+        currency, locale = place.currency, place.locale
+    return lambda amount: format_money(Money(amount, currency), locale)
+
+
+def _print_report(report, money) -> None:
     sections = (
         ("At Paybox, not in Régie", report.at_paybox_only),
         ("In Régie, not at Paybox", report.in_regie_only),
@@ -148,8 +158,9 @@ def _print_report(report) -> None:
     for title, items in sections:
         click.secho(f"{title}: {len(items)}", bold=True)
         for item in items:
-            click.echo("  " + "  ".join(f"{key}={value}" for key, value in item.items()
-                                        if value not in ("", None)))
+            click.echo("  " + "  ".join(
+                f"{key}={money(value) if key in ('amount', 'regie_amount') else value}"
+                for key, value in item.items() if value not in ("", None)))
     for problem in report.problems:
         click.secho(f"  ! {problem}", fg="yellow")
     if report.clean:
