@@ -37,6 +37,7 @@ from regie.services.ledger import (
     post_entry,
     statement,
 )
+from regie.services.mail.letters import prepare as prepare_letters
 from regie.services.mail.outbox import queue as queue_mail
 from regie.services.mail.transport import CheckResult, DeliveryResult, OutgoingMail, Transport
 from regie.services.money import Money, MoneyError, format_money
@@ -154,6 +155,7 @@ __all__ = [
     "payment_view",
     "plugin_settings",
     "post_entry",
+    "prepare_letters",
     "queue_mail",
     "receive_notification",
     "record_payment",

@@ -19,7 +19,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from regie.db.mail import CANCELLED, FAILED, MESSAGE_STATES, QUEUED, SENT, MailMessage
+from regie.db.mail import (
+    CANCELLED,
+    FAILED,
+    MESSAGE_STATES,
+    QUEUED,
+    SENT,
+    MailMessage,
+    MailTemplate,
+)
 from regie.db.models import Establishment, User
 from regie.db.money import Payment
 from regie.db.tenancy import get_for
@@ -27,7 +35,7 @@ from regie.i18n import gettext as _
 from regie.i18n import lazy_gettext as _l
 from regie.services import documents
 from regie.services.errors import Invalid, NotFound, Veto
-from regie.services.mail import outbox, placeholders, receipts, templates
+from regie.services.mail import letters, outbox, placeholders, receipts, templates
 from regie.services.mail import settings as mail_settings
 from regie.services.mail.checks import send_test
 from regie.services.mail.rendering import TemplateProblem
@@ -475,3 +483,107 @@ def state_badge(state: str) -> Markup:
 
 
 bp.add_app_template_global(state_badge, "mail_state_badge")
+
+
+# --- letters ------------------------------------------------------------------------------------
+
+
+def _batch(session, batch_id: int):
+    try:
+        return letters.get(session, g.establishment, batch_id)
+    except NotFound:
+        abort(404)
+
+
+class LettersForm(FlaskForm):
+    template = SelectField(_l("Letter"))
+    by_mail = BooleanField(_l("Send by mail"), default=True)
+    by_print = BooleanField(_l("Make one PDF to print"))
+
+
+@bp.route("/mail/letters/<int:batch_id>", methods=["GET", "POST"])
+@require_permission(SEND)
+def letters_batch(batch_id: int):
+    session = db_session()
+    batch = _batch(session, batch_id)
+    choices_ = [(str(item.id), item.name or batch.title)
+                for item in templates.list_for(session, g.establishment, batch.document_type)]
+    form = LettersForm(data={"by_mail": batch.by_mail, "by_print": batch.by_print})
+    form.template.choices = choices(choices_)
+    if batch.state == letters.DRAFT and form.validate_on_submit():
+        runtime = current_runtime()
+        write = write_session()
+        try:
+            with write.begin():
+                draft = letters.get(write, g.establishment, batch_id)
+                template = get_for(write, g.establishment, MailTemplate, int(form.template.data))
+                if template is None:
+                    abort(404)
+                job_id = letters.start(write, runtime, _establishment(write), draft,
+                                       template=template, by_mail=form.by_mail.data,
+                                       by_print=form.by_print.data, user=_user(write))
+        except (Invalid, Veto, TemplateProblem) as error:
+            form.form_errors.append(error.describe() if isinstance(error, TemplateProblem)
+                                    else _problem(error))
+        else:
+            letters.enqueue(runtime, letters.get(db_session(), g.establishment, batch_id))
+            return redirect(url_for("establishment.job", job_id=job_id))
+    return render_template("mail/letters.html", batch=batch, form=form,
+                           missing=letters.missing_addresses(batch),
+                           address_form=ActionForm()), 422 if form.form_errors else 200
+
+
+@bp.route("/mail/letters/<int:batch_id>/addresses", methods=["POST"])
+@require_permission(SEND)
+def letters_addresses(batch_id: int):
+    """Addresses typed for recipients who had none: each checked, kept, saved by the plugin."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    typed = {key.removeprefix("address-"): value.strip() for key, value in request.form.items()
+             if key.startswith("address-") and value.strip()}
+    session = write_session()
+    problems: list[str] = []
+    saved = 0
+    with session.begin():
+        batch = letters.get(session, g.establishment, batch_id)
+        establishment = _establishment(session)
+        for key, address in typed.items():
+            try:
+                with session.begin_nested():
+                    letters.set_address(session, establishment, batch, key, address)
+                    saved += 1
+            except (Invalid, NotFound) as error:
+                problems.append(_problem(error))
+    if saved:
+        flash(_("%(count)d address(es) saved.", count=saved), "success")
+    for problem in problems:
+        flash(problem, "error")
+    return redirect(url_for("mail.letters_batch", batch_id=batch_id))
+
+
+@bp.route("/mail/letters/archive")
+@require_permission(SEND)
+def letters_archive():
+    archived = letters.archive(db_session(), g.establishment)
+    return render_template("mail/letters_archive.html", letters=archived)
+
+
+@bp.route("/mail/letters/archive/<int:letter_id>/resend", methods=["POST"])
+@require_permission(SEND)
+def letter_resend(letter_id: int):
+    form = ResendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    runtime = current_runtime()
+    session = write_session()
+    try:
+        with session.begin():
+            message = letters.resend(session, runtime, _establishment(session), letter_id,
+                                     to=form.to.data, user=_user(session))
+            message_id = message.id
+    except NotFound:
+        abort(404)
+    except (Invalid, Veto) as error:
+        flash(_problem(error), "error")
+        return redirect(url_for("mail.letters_archive"))
+    return _sent_or_explained(message_id)

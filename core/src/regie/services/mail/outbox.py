@@ -129,17 +129,17 @@ def queue(session: Session, runtime: Runtime, establishment: Establishment, *,
         message_id=make_msgid(domain=chosen.sender.domain),
         recipients=recipients, forget_recipients=forget_recipients, subject=subject,
         text_body=text, html_body=html, state=QUEUED, attempts=0, next_attempt_at=utcnow(),
-        archived=archived)
+        archived=archived,
+        attachments=[MailAttachment(document=document, position=position)
+                     for position, document in enumerate(attachments)])
     session.add(message)
     session.flush()
-    stored = [documents.store(session, establishment, kind=ATTACHMENT_KIND,
-                              filename=upload.filename, content_type=upload.content_type,
-                              content=upload.content, record_type=MESSAGE_RECORD,
-                              record_id=message.id, permission=VIEW_PERMISSION, user=user)
-              for upload in uploads]
-    for position, document in enumerate([*attachments, *stored]):
-        message.attachments.append(MailAttachment(document_id=document.id, position=position))
-    session.flush()
+    for position, upload in enumerate(uploads, start=len(attachments)):
+        document = documents.store(session, establishment, kind=ATTACHMENT_KIND,
+                                   filename=upload.filename, content_type=upload.content_type,
+                                   content=upload.content, record_type=MESSAGE_RECORD,
+                                   record_id=message.id, permission=VIEW_PERMISSION, user=user)
+        message.attachments.append(MailAttachment(document=document, position=position))
     return message
 
 

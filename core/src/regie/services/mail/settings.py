@@ -65,13 +65,17 @@ def transports(engine: Engine, establishment: Establishment
 
 
 def of_establishment(session: Session, establishment: Establishment | int) -> MailSettings:
-    """The establishment's mail settings (a new, unsaved row with the defaults if none)."""
-    row = session.scalar(select_for(establishment, MailSettings))
+    """The establishment's mail settings (a new, unsaved row with the defaults if none), read
+    once per session: queuing a batch of mails asks for them for every mail."""
+    establishment_id = establishment if isinstance(establishment, int) else establishment.id
+    cache = session.info.setdefault("regie.mail_settings", {})
+    row = cache.get(establishment_id) or session.scalar(select_for(establishment_id,
+                                                                   MailSettings))
     if row is None:
-        establishment_id = establishment if isinstance(establishment, int) else establishment.id
-        row = MailSettings(establishment_id=establishment_id, transport="",
-                           receipt_by_mail=False, archive_letters=True,
-                           max_attachment_kb=10 * 1024, verified_fingerprint="")
+        return MailSettings(establishment_id=establishment_id, transport="",
+                            receipt_by_mail=False, archive_letters=True,
+                            max_attachment_kb=10 * 1024, verified_fingerprint="")
+    cache[establishment_id] = row
     return row
 
 
