@@ -99,6 +99,22 @@ def test_committed_mo_files_match_their_po(locale):
             f"run: uv run pybabel compile -d {DIRECTORY}")
 
 
+def _strings(entry) -> tuple[str, ...]:
+    return entry.string if isinstance(entry.string, tuple) else (entry.string,)
+
+
+def test_english_catalog_translates_nothing():
+    """English is the language of the source strings: its catalog carries the plural rule only,
+    so a page in English shows the messages as written."""
+    assert [entry.id for entry in catalog("en") if entry.id and any(_strings(entry))] == []
+
+
+def test_french_catalog_holds_no_ukrainian():
+    cyrillic = re.compile("[\u0400-\u04ff]")
+    assert [entry.id for entry in catalog("fr")
+            if entry.id and any(cyrillic.search(text) for text in _strings(entry))] == []
+
+
 def test_plural_forms_follow_the_language():
     assert catalog("uk").num_plurals == 3
     assert catalog("fr").num_plurals == 2
