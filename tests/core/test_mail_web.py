@@ -1,5 +1,6 @@
 """The mail pages: outbox actions, settings with the test button, the template editor and the
-receipt-sending assistant, through the web client against a real SMTP server."""
+receipt-sending assistant, through the web client against a real SMTP server. Establishments
+speak English here, so pages can be checked against the source texts."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from regie.services.mail import checks, outbox
 
 @pytest.fixture
 def shop(make_establishment, smtp_server, regie_runtime):
-    created = make_establishment(name="Brico", email="contact@brico.example", plugins={
+    created = make_establishment(name="Brico", email="contact@brico.example", locale="en", plugins={
         "mail_smtp": {**smtp_server.smtp_settings(), "sender_address": "caisse@brico.example"}})
     with regie_runtime.db.session() as session:
         establishment = establishments.by_slug(session, created.slug)
@@ -152,7 +153,8 @@ def test_another_establishments_mail_is_not_found(shop, manager, make_establishm
 
 def test_settings_page_sends_a_test_mail_and_allows_sending(
         make_establishment, signed_in, make_user, smtp_server, regie_runtime):
-    created = make_establishment(plugins={"mail_smtp": smtp_server.smtp_settings()})
+    created = make_establishment(locale="en",
+                                 plugins={"mail_smtp": smtp_server.smtp_settings()})
     client = signed_in(make_user(roles={created: ["manager"]}))
     page = text(client.get(url(created, "settings")))
     assert 'data-verified="no"' in page
@@ -167,8 +169,8 @@ def test_settings_page_sends_a_test_mail_and_allows_sending(
 
 def test_a_failing_test_mail_says_what_failed(make_establishment, signed_in, make_user,
                                               smtp_server):
-    created = make_establishment(plugins={"mail_smtp": {**smtp_server.smtp_settings(),
-                                                        "password": "wrong"}})
+    created = make_establishment(locale="en", plugins={"mail_smtp": {
+        **smtp_server.smtp_settings(), "password": "wrong"}})
     client = signed_in(make_user(roles={created: ["manager"]}))
 
     response = client.submit(url(created, "settings"), {"to": "owner@example.org"},
