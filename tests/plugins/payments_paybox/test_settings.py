@@ -27,16 +27,16 @@ def test_defaults_are_the_public_test_account(make_establishment, regie_runtime,
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"hmac_key": "0123456789ABCDEZ"}, "HMAC key: the HMAC key is not hexadecimal: it "
-                                       "contains 'Z'."),
+    ({"hmac_key": "0123456789ABCDEZ"}, "HMAC key: it is not hexadecimal (it contains 'Z')."),
     ({"hmac_key": "ABC"}, "even number of hexadecimal digits (it has 3)"),
-    ({"hmac_key": ""}, "HMAC key: the HMAC key is empty"),
+    ({"hmac_key": ""}, "HMAC key: it is empty; copy it from the Paybox back office."),
     ({"hmac_key": "0123456789ABCDEF" * 8}, "public test key cannot be used in production"),
     ({"site": "12345"}, "Site number: 7 digits are expected."),
     ({"site": "1999888"}, "public test account cannot be used in production"),
     ({"rang": "ab"}, "Rang: 1 to 3 digits are expected."),
     ({"identifiant": "1234567890"}, "Paybox identifier: 1 to 9 digits are expected."),
-    ({"ipn_allowed_ips": "10.0.0.300"}, "Addresses allowed to notify"),
+    ({"ipn_allowed_ips": "10.0.0.1 10.0.0.300"},
+     "Addresses allowed to notify: 10.0.0.300 is not an IP address or network."),
     ({"ipn_enforce_ips": True}, "needs a list of allowed addresses"),
     ({"hosts": "http://127.0.0.1:8089"}, "http://127.0.0.1:8089: production needs https."),
 ])
@@ -70,7 +70,7 @@ def test_changing_to_a_bad_key_is_vetoed_and_keeps_the_old_one(make_establishmen
 
 def test_switching_to_production_needs_a_real_key(make_establishment, regie_runtime):
     make_establishment(SLUG, plugins=["payments_paybox"])
-    with pytest.raises(Veto, match="HMAC key: the HMAC key is empty"), (
+    with pytest.raises(Veto, match="HMAC key: it is empty"), (
             regie_runtime.db.transaction()) as tx:
         establishments.update_settings(tx, regie_runtime.engine,
                                        establishments.by_slug(tx, SLUG), "payments_paybox",

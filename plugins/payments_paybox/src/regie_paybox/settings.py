@@ -138,18 +138,18 @@ def problems(values: Mapping[str, Any]) -> list[str]:
         found.append(gettext("Paybox identifier: 1 to 9 digits are expected."))
     key = _text(values, "hmac_key")
     if key or production:
-        problem = protocol.check_hmac_key(key)
-        if problem:
-            found.append(gettext("HMAC key: %(problem)s.", problem=problem))
+        found.extend(_key_problems(key))
     if production and _text(values, "site") == TEST_ACCOUNT["site"]:
         found.append(gettext("Site number: the public test account cannot be used in "
                              "production."))
     if production and _text(values, "hmac_key").upper() == TEST_HMAC_KEY:
         found.append(gettext("HMAC key: the public test key cannot be used in production."))
-    try:
-        split_networks(_text(values, "ipn_allowed_ips"))
-    except ValueError as exc:
-        found.append(gettext("Addresses allowed to notify: %(problem)s.", problem=exc))
+    for item in _text(values, "ipn_allowed_ips").replace(",", " ").split():
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            found.append(gettext("Addresses allowed to notify: %(item)s is not an IP address "
+                                 "or network.", item=item))
     if values.get("ipn_enforce_ips") and not _text(values, "ipn_allowed_ips"):
         found.append(gettext("Refusing other addresses needs a list of allowed addresses."))
     for key in ("hosts", "ppps_urls"):
@@ -157,3 +157,18 @@ def problems(values: Mapping[str, Any]) -> list[str]:
             if production and host.startswith("http://"):
                 found.append(gettext("%(url)s: production needs https.", url=host))
     return found
+
+
+def _key_problems(key: str) -> list[str]:
+    """The HMAC key's problems in the administrator's language (:func:`protocol.hmac_sign`
+    says the same to developers)."""
+    if not key:
+        return [gettext("HMAC key: it is empty; copy it from the Paybox back office.")]
+    bad = sorted({char for char in key if char not in "0123456789abcdefABCDEF"})
+    if bad:
+        return [gettext("HMAC key: it is not hexadecimal (it contains %(chars)s).",
+                        chars=", ".join(repr(char) for char in bad))]
+    if len(key) % 2:
+        return [gettext("HMAC key: it must have an even number of hexadecimal digits (it has "
+                        "%(count)d).", count=len(key))]
+    return []

@@ -8,6 +8,9 @@ mode only. It also answers Paybox Direct refunds and inquiries about the payment
 
 The HMAC of the form is checked when the simulator is given the establishment's key
 (``--hmac-key``); without it the page says, in a banner, that the form was not checked.
+
+Like the developer tool it is, the simulator speaks English only: its words are not in the
+plugin's catalogs.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from regie.api import gettext as _
 from regie_paybox import protocol
 
 log = logging.getLogger("regie_paybox.simulator")
@@ -139,9 +141,9 @@ class Simulator:
                         content_type="text/html")
 
     def on_home(self, request: Request) -> Response:
-        text = _("Point the Paybox plugin of a test establishment at this address (setting "
-                 "“Payment page hosts”) and pay from Régie.")
-        return self.page(_("Paybox simulator"), f"<p>{html.escape(text)}</p>")
+        return self.page("Paybox simulator", "<p>Point the Paybox plugin of a test "
+                         "establishment at this address (setting “Payment page hosts”) and "
+                         "pay from Régie.</p>")
 
     def on_page(self, request: Request) -> Response:
         raw = request.get_data(cache=False) if request.method == "POST" else (
@@ -150,22 +152,22 @@ class Simulator:
         values = dict(fields)
         missing = [name for name in REQUIRED if not values.get(name)]
         if missing:
-            return self.page(_("Payment refused"), "<p>{}</p>".format(html.escape(_(
-                "Missing fields: %(names)s", names=", ".join(missing)))), status=400)
+            return self.page("Payment refused", "<p>Missing fields: {}</p>".format(
+                html.escape(", ".join(missing))), status=400)
         checked = None
         if self.hmac_key:
             expected = protocol.hmac_sign(fields, self.hmac_key, values["PBX_HASH"])
             checked = expected == values["PBX_HMAC"].upper()
             if not checked:
-                return self.page(_("Payment refused"), "<p>{}</p>".format(html.escape(_(
-                    "The form's HMAC does not match the key given to the simulator: the "
-                    "platform would refuse this request."))), status=400)
+                return self.page("Payment refused", "<p>The form's HMAC does not match the "
+                                 "key given to the simulator: the platform would refuse this "
+                                 "request.</p>", status=400)
         with self._lock:
             number = next(self._numbers)
         order = Order(secrets.token_urlsafe(12), fields, checked, numappel=f"{number:010d}",
                       numtrans=f"{number + 1:010d}")
         self.orders[order.token] = order
-        return self.page(_("Card payment"), self.order_form(order))
+        return self.page("Card payment", self.order_form(order))
 
     def on_answer(self, request: Request, token: str) -> Response:
         order = self.orders.get(token)
@@ -173,14 +175,14 @@ class Simulator:
             raise NotFound()
         code = request.form.get("code", "")
         if not code.isdigit() or len(code) != 5:
-            return self.page(_("Card payment"), self.order_form(order), status=400)
+            return self.page("Card payment", self.order_form(order), status=400)
         query = answer_query(order, code, self.private_key)
         order.answers.append({"code": code, "ipn_status": None})
         if not request.form.get("lose_ipn"):
             self.notify(order, code, query)
         target = return_url(order, code)
         if not target:
-            return self.page(_("Payment finished"), "<p>{}</p>".format(html.escape(
+            return self.page("Payment finished", "<p>{}</p>".format(html.escape(
                 protocol.describe_code(code).label)))
         return redirect(_join(target, query), code=303)
 
@@ -254,33 +256,33 @@ class Simulator:
         currency = CURRENCIES.get(values["PBX_DEVISE"], values["PBX_DEVISE"])
         amount = int(values["PBX_TOTAL"])
         shown = f"{amount // 100},{amount % 100:02d} {currency}"
-        banner = "" if order.checked else '<p class="warning">{}</p>'.format(html.escape(_(
-            "The form's HMAC was not checked: start the simulator with --hmac-key to check "
-            "it as Paybox does.")))
+        banner = "" if order.checked else (
+            '<p class="warning">The form\'s HMAC was not checked: start the simulator with '
+            "--hmac-key to check it as Paybox does.</p>")
         options = "".join(
             f'<option value="{code}">{code} — {html.escape(protocol.describe_code(code).label)}'
             "</option>" for code in OTHER_CODES)
         esc = html.escape
         return f"""{banner}
 <dl>
-  <dt>{esc(_("Amount"))}</dt><dd id="amount">{esc(shown)}</dd>
-  <dt>{esc(_("Reference"))}</dt><dd id="reference">{esc(values["PBX_CMD"])}</dd>
-  <dt>{esc(_("E-mail"))}</dt><dd>{esc(values["PBX_PORTEUR"])}</dd>
-  <dt>{esc(_("Merchant"))}</dt><dd>{esc(values["PBX_SITE"])} / {esc(values["PBX_RANG"])}</dd>
+  <dt>Amount</dt><dd id="amount">{esc(shown)}</dd>
+  <dt>Reference</dt><dd id="reference">{esc(values["PBX_CMD"])}</dd>
+  <dt>E-mail</dt><dd>{esc(values["PBX_PORTEUR"])}</dd>
+  <dt>Merchant</dt><dd>{esc(values["PBX_SITE"])} / {esc(values["PBX_RANG"])}</dd>
 </dl>
 <form method="post" action="/answer/{esc(order.token)}">
   <p><label><input type="checkbox" name="lose_ipn" value="1">
-    {esc(_("Lose the server notification (to train reconciliation)"))}</label></p>
+    Lose the server notification (to train reconciliation)</label></p>
   <p>
-    <button type="submit" name="code" value="00000" id="pay">{esc(_("Pay"))}</button>
+    <button type="submit" name="code" value="00000" id="pay">Pay</button>
     <button type="submit" name="code" value="00151" id="refuse">
-      {esc(_("Refuse (insufficient funds)"))}</button>
-    <button type="submit" name="code" value="00001" id="cancel">{esc(_("Cancel"))}</button>
+      Refuse (insufficient funds)</button>
+    <button type="submit" name="code" value="00001" id="cancel">Cancel</button>
   </p>
 </form>
 <form method="post" action="/answer/{esc(order.token)}">
-  <p><label>{esc(_("Other answer"))} <select name="code" id="other">{options}</select></label>
-  <button type="submit" id="send-other">{esc(_("Send"))}</button></p>
+  <p><label>Other answer <select name="code" id="other">{options}</select></label>
+  <button type="submit" id="send-other">Send</button></p>
 </form>"""
 
     @staticmethod
@@ -295,7 +297,7 @@ body {{ font-family: sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0
 dt {{ font-weight: bold; }} button {{ margin: .25rem; padding: .5rem 1rem; }}
 header {{ color: #555; border-bottom: 1px solid #ccc; margin-bottom: 1rem; }}
 </style></head>
-<body><header>{html.escape(_("Paybox simulator — no real money"))}</header>
+<body><header>Paybox simulator — no real money</header>
 <h1>{html.escape(title)}</h1>
 {body}
 </body></html>"""
