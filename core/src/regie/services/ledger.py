@@ -42,6 +42,7 @@ GENESIS = "0" * 64
 """The ``previous_hash`` of an establishment's first entry."""
 
 LEDGER_COUNTER = "ledger"
+RECEIPT_COUNTER = "receipt"
 _KIND_RE = re.compile(r"^[a-z][a-z0-9_.]{0,29}$")
 
 
@@ -52,22 +53,30 @@ class LedgerBroken(Exception):
 # --- counters ------------------------------------------------------------------------------
 
 
-def locked_counter(session: Session, establishment_id: int, name: str) -> MoneyCounter:
-    """The establishment's counter ``name``, locked until the end of the transaction (created
-    at 0 on first use; a concurrent creator makes this one wait, then use its row)."""
-    query = lock(select(MoneyCounter).where(MoneyCounter.establishment_id == establishment_id,
-                                            MoneyCounter.name == name)
-                 ).execution_options(populate_existing=True)
-    counter = session.scalar(query)
-    if counter is None:
+def locked_counters(session: Session, establishment_id: int,
+                    *names: str) -> dict[str, MoneyCounter]:
+    """The establishment's counters ``names``, locked together until the end of the
+    transaction (created at 0 on first use; a concurrent creator makes this one wait, then use
+    its row)."""
+    query = lock(select(MoneyCounter).where(
+        MoneyCounter.establishment_id == establishment_id, MoneyCounter.name.in_(names))
+        .order_by(MoneyCounter.name)).execution_options(populate_existing=True)
+    counters = {counter.name: counter for counter in session.scalars(query)}
+    missing = [name for name in names if name not in counters]
+    for name in missing:
         try:
             with session.begin_nested():
                 session.add(MoneyCounter(establishment_id=establishment_id, name=name, value=0,
                                          head=""))
         except IntegrityError:
             pass
-        counter = session.scalar(query)
-    return counter
+    if missing:
+        counters = {counter.name: counter for counter in session.scalars(query)}
+    return counters
+
+
+def locked_counter(session: Session, establishment_id: int, name: str) -> MoneyCounter:
+    return locked_counters(session, establishment_id, name)[name]
 
 
 def next_number(session: Session, establishment_id: int, name: str) -> int:
@@ -165,14 +174,16 @@ def accounts(session: Session, establishment: Establishment | int, *, kind: str 
 # --- entries -------------------------------------------------------------------------------
 
 
-def lock_account(session: Session, account: LedgerAccount) -> LedgerAccount:
-    """``account`` locked until the transaction ends, with its current balance.
+def lock_account(session: Session, account: LedgerAccount | int) -> LedgerAccount:
+    """``account`` (or the account numbered so) locked until the transaction ends, with its
+    current balance.
 
     A transaction that will post to an account and also inserts rows referring to it (a
     payment) locks it first: on PostgreSQL, the key-share lock the insert takes cannot be
     upgraded by two transactions at once without a deadlock.
     """
-    return session.scalar(lock(select(LedgerAccount).where(LedgerAccount.id == account.id))
+    account_id = account if isinstance(account, int) else account.id
+    return session.scalar(lock(select(LedgerAccount).where(LedgerAccount.id == account_id))
                           .execution_options(populate_existing=True))
 
 
@@ -188,15 +199,7 @@ def entry_hash(entry: LedgerEntry) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def post_entry(session: Session, account: LedgerAccount, amount: int | Money, *, kind: str,
-               label: str = "", payment_id: int | None = None, actor: str = "",
-               reverses: LedgerEntry | None = None) -> LedgerEntry:
-    """Add a signed entry to ``account`` and update its balance, in the caller's transaction.
-
-    ``amount`` is in the account's minor units (or a :class:`Money` in its currency); positive
-    is in the payer's favour. The account row and the establishment's chain are locked until
-    the transaction ends.
-    """
+def _checked(account: LedgerAccount, amount: int | Money, kind: str) -> int:
     if isinstance(amount, Money):
         if amount.currency != account.currency:
             raise Invalid({"amount": _("this account keeps %(currency)s",
@@ -208,21 +211,48 @@ def post_entry(session: Session, account: LedgerAccount, amount: int | Money, *,
         raise Invalid({"amount": _("an entry of zero changes nothing")})
     if not _KIND_RE.match(kind):
         raise Invalid({"kind": _("use 1 to 30 lowercase letters, digits, '.' or '_'")})
+    return amount
+
+
+def post_entry(session: Session, account: LedgerAccount, amount: int | Money, *, kind: str,
+               label: str = "", payment_id: int | None = None, actor: str = "",
+               reverses: LedgerEntry | None = None) -> LedgerEntry:
+    """Add a signed entry to ``account`` and update its balance, in the caller's transaction.
+
+    ``amount`` is in the account's minor units (or a :class:`Money` in its currency); positive
+    is in the payer's favour. The account row and the establishment's chain are locked until
+    the transaction ends.
+    """
+    _checked(account, amount, kind)
     locked = lock_account(session, account)
     chain = locked_counter(session, locked.establishment_id, LEDGER_COUNTER)
+    entry = append_entry(session, locked, chain, amount, kind=kind, label=label,
+                         payment_id=payment_id, actor=actor, reverses=reverses)
+    session.flush()
+    return entry
+
+
+def append_entry(session: Session, account: LedgerAccount, chain: MoneyCounter,
+                 amount: int | Money, *, kind: str, label: str = "",
+                 payment_id: int | None = None, actor: str = "",
+                 reverses: LedgerEntry | None = None) -> LedgerEntry:
+    """:func:`post_entry` for a caller that already holds the account's lock
+    (:func:`lock_account`) and the chain's (the ``ledger`` counter of
+    :func:`locked_counters`), taken with its other locks to keep the locked span short. The
+    entry is written at the next flush."""
+    amount = _checked(account, amount, kind)
     chain.value += 1
     entry = LedgerEntry(
-        establishment_id=locked.establishment_id, sequence=chain.value, account_id=locked.id,
-        amount=amount, currency=locked.currency, balance_after=locked.balance + amount,
+        establishment_id=account.establishment_id, sequence=chain.value, account_id=account.id,
+        amount=amount, currency=account.currency, balance_after=account.balance + amount,
         kind=kind, label=label[:200], payment_id=payment_id,
         reverses_entry_id=reverses.id if reverses is not None else None, actor=actor[:150],
         created_at=utcnow(), previous_hash=chain.head or GENESIS,
     )
     entry.hash = entry_hash(entry)
     session.add(entry)
-    locked.balance = entry.balance_after
+    account.balance = entry.balance_after
     chain.head = entry.hash
-    session.flush()
     return entry
 
 
@@ -414,11 +444,13 @@ __all__ = [
     "Verification",
     "account_by_id",
     "accounts",
+    "append_entry",
     "entry_hash",
     "find_account",
     "get_account",
     "lock_account",
     "locked_counter",
+    "locked_counters",
     "next_number",
     "open_account",
     "post_entry",

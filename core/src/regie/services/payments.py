@@ -48,7 +48,6 @@ from regie.services.providers import EstablishmentView, PaymentView
 
 log = logging.getLogger("regie.payments")
 
-RECEIPT_COUNTER = "receipt"
 REFERENCE_COUNTER = "reference"
 MAX_REFERENCE = 250
 
@@ -140,6 +139,12 @@ def _run_postcommit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_postcommit(session: Session) -> None:
     session.info.pop(_POSTCOMMIT, None)
+
+
+def _has_hooks(runtime, establishment: Establishment, hook: str) -> bool:
+    """Whether a plugin enabled in the establishment (or the core) implements ``hook``."""
+    return bool(getattr(runtime.engine.hook(_enabled(runtime, establishment)),
+                        hook).get_hookimpls())
 
 
 def _pending_hooks(session: Session) -> int:
@@ -278,12 +283,19 @@ def create_payment(session: Session, runtime, establishment: Establishment, *,
 def _succeed(session: Session, runtime, establishment: Establishment, payment: Payment, *,
              actor: Actor) -> LedgerEntry:
     """Credit the account, number the receipt and run the precommit hooks; the caller holds
-    the payment's lock."""
+    the payment's lock. The account, chain and receipt locks are taken together, last, so
+    concurrent confirmations wait on each other as briefly as possible."""
+    account = ledger.lock_account(session, payment.account_id)
+    counters = ledger.locked_counters(session, establishment.id, ledger.LEDGER_COUNTER,
+                                      ledger.RECEIPT_COUNTER)
     label = _("Payment %(reference)s (%(method)s)", reference=payment.reference,
               method=payment.method)
-    entry = ledger.post_entry(session, payment.account, payment.amount, kind="payment",
-                              label=label, payment_id=payment.id, actor=_who(actor)[1])
-    payment.receipt_number = ledger.next_number(session, establishment.id, RECEIPT_COUNTER)
+    entry = ledger.append_entry(session, account, counters[ledger.LEDGER_COUNTER],
+                                payment.amount, kind="payment", label=label,
+                                payment_id=payment.id, actor=_who(actor)[1])
+    receipts = counters[ledger.RECEIPT_COUNTER]
+    receipts.value += 1
+    payment.receipt_number = receipts.value
     payment.state = "succeeded"
     payment.succeeded_at = utcnow()
     if payment.request_id is not None:
@@ -291,7 +303,7 @@ def _succeed(session: Session, runtime, establishment: Establishment, payment: P
         if request is not None and request.state == "open":
             request.state, request.paid_at = "paid", payment.succeeded_at
     _audit(session, "payment.succeeded", establishment, payment, actor, amount=payment.amount,
-           currency=payment.currency, receipt=payment.receipt_number, entry=entry.id)
+           currency=payment.currency, receipt=payment.receipt_number, entry=entry.sequence)
     _precommit(session, runtime, establishment, "regie_payment_succeeded_precommit",
                payment=payment)
     _postcommit(session, runtime, establishment, "regie_payment_succeeded_postcommit",
@@ -303,6 +315,9 @@ def succeed_or_review(session: Session, runtime, establishment: Establishment,
                       payment: Payment, *, actor: Actor) -> str:
     """Confirm money the provider has taken: ``succeeded``, or ``needs_review`` when a plugin
     vetoes (or fails in) its precommit hook, since the money must not be lost."""
+    if not _has_hooks(runtime, establishment, "regie_payment_succeeded_precommit"):
+        _succeed(session, runtime, establishment, payment, actor=actor)
+        return payment.state
     mark = _pending_hooks(session)
     try:
         with session.begin_nested():

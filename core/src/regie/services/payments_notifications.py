@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from regie.db.base import utcnow
 from regie.db.models import Establishment
@@ -86,12 +87,11 @@ def receive_notification(runtime, establishment: Establishment | int, method_cod
     Never raises for bad input: forged or malformed requests come back ``rejected``.
     """
     establishment_id = _establishment_id(establishment)
-    with runtime.db.session() as session:
-        place = session.get(Establishment, establishment_id)
-        method = method_of(runtime, place, method_code)
-        if not method.online:
-            raise Veto(_("%(method)s takes no notifications", method=method.label))
-        provider = provider_for(runtime, place, method)
+    if isinstance(establishment, Establishment):
+        provider = _online_provider(runtime, establishment, method_code)
+    else:
+        with runtime.db.session() as session:
+            provider = _online_provider(runtime, _place(session, establishment_id), method_code)
     reason = ""
     try:
         parsed = provider.parse_notification(raw)
@@ -107,6 +107,19 @@ def receive_notification(runtime, establishment: Establishment | int, method_cod
                     establishment_id, raw.remote_addr, reason)
     return _store_and_apply(runtime, establishment_id, method_code, parsed, raw=raw,
                             source=source, reason=reason)
+
+
+def _place(session, establishment_id: int) -> Establishment:
+    """The establishment with its plugins, in one query."""
+    return session.scalar(select(Establishment).where(Establishment.id == establishment_id)
+                          .options(joinedload(Establishment.plugins)))
+
+
+def _online_provider(runtime, place: Establishment, method_code: str):
+    method = method_of(runtime, place, method_code)
+    if not method.online:
+        raise Veto(_("%(method)s takes no notifications", method=method.label))
+    return provider_for(runtime, place, method)
 
 
 def apply_notification(runtime, establishment: Establishment | int, method_code: str,
@@ -186,27 +199,33 @@ def _apply(runtime, establishment_id: int, notification_id: int) -> Notification
                        if notification.payment_id else None)
             return NotificationResult("duplicate", notification.id, notification.payment_id,
                                       payment.state if payment else None, notification.reason)
-        place = session.get(Establishment, establishment_id)
-        notification.processed_at = utcnow()
+        place = _place(session, establishment_id)
         payment = session.scalar(lock(select_for(
             place, Payment, Payment.method == notification.method,
             Payment.reference == notification.reference)).execution_options(
             populate_existing=True))
         if payment is None:
-            notification.status = "unmatched"
-            notification.reason = _("no payment has the reference '%(reference)s'",
-                                    reference=notification.reference)
+            reason = _("no payment has the reference '%(reference)s'",
+                       reference=notification.reference)
             log.warning("%s notification %s for unknown reference %r in %s: kept for review",
                         notification.method, notification.id, notification.reference, place.slug)
             audit.record(session, "payment.notification_unmatched", establishment=place,
                          actor=notification.method, target=f"notification:{notification.id}",
                          details={"reference": notification.reference,
                                   "amount": notification.amount})
-            return NotificationResult("unmatched", notification.id, reason=notification.reason)
-        notification.payment_id = payment.id
+            _processed(notification, "unmatched", reason)
+            return NotificationResult("unmatched", notification.id, reason=reason)
         status, reason = _decide(session, runtime, place, payment, notification)
-        notification.status, notification.reason = status, reason
+        _processed(notification, status, reason, payment)
         return NotificationResult(status, notification.id, payment.id, payment.state, reason)
+
+
+def _processed(notification: PaymentNotification, status: str, reason: str,
+               payment: Payment | None = None) -> None:
+    notification.status, notification.reason = status, reason
+    notification.processed_at = utcnow()
+    if payment is not None:
+        notification.payment_id = payment.id
 
 
 def _decide(session, runtime, place: Establishment, payment: Payment,
