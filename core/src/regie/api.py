@@ -37,6 +37,7 @@ from regie.services.ledger import (
     post_entry,
     statement,
 )
+from regie.services.ledger import reverse as reverse_entry
 from regie.services.mail.letters import prepare as prepare_letters
 from regie.services.mail.outbox import queue as queue_mail
 from regie.services.mail.transport import CheckResult, DeliveryResult, OutgoingMail, Transport
@@ -161,6 +162,7 @@ __all__ = [
     "record_payment",
     "refund_payment",
     "require_permission",
+    "reverse_entry",
     "select_for",
     "start_job",
     "start_payment",
