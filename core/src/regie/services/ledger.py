@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 
 import attrs
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,16 +159,23 @@ def find_account(session: Session, establishment: Establishment | int,
     return account
 
 
-def accounts(session: Session, establishment: Establishment | int, *, kind: str | None = None,
-             search: str = "") -> list[LedgerAccount]:
+def accounts_query(establishment: Establishment | int, *, kind: str | None = None,
+                   search: str = "") -> Select[tuple[LedgerAccount]]:
+    """The establishment's accounts by label, of ``kind``, whose label or owner key contains
+    ``search``."""
     query = select_for(establishment, LedgerAccount)
     if kind:
         query = query.where(LedgerAccount.kind == kind)
-    if search:
+    if search.strip():
         pattern = f"%{search.strip().lower()}%"
         query = query.where(func.lower(LedgerAccount.label).like(pattern)
                             | func.lower(LedgerAccount.owner_key).like(pattern))
-    return list(session.scalars(query.order_by(LedgerAccount.label, LedgerAccount.id)))
+    return query.order_by(LedgerAccount.label, LedgerAccount.id)
+
+
+def accounts(session: Session, establishment: Establishment | int, *, kind: str | None = None,
+             search: str = "") -> list[LedgerAccount]:
+    return list(session.scalars(accounts_query(establishment, kind=kind, search=search)))
 
 
 # --- entries -------------------------------------------------------------------------------
@@ -444,6 +451,7 @@ __all__ = [
     "Verification",
     "account_by_id",
     "accounts",
+    "accounts_query",
     "append_entry",
     "entry_hash",
     "find_account",

@@ -434,11 +434,7 @@ def new():
 @require_permission(VIEW)
 def accounts():
     search = request.args.get("q", "").strip()
-    query = select_for(g.establishment, LedgerAccount)
-    if search:
-        found = ledger.accounts(db_session(), g.establishment, search=search)
-        query = query.where(LedgerAccount.id.in_([account.id for account in found]))
-    page = paginate(db_session(), query.order_by(LedgerAccount.label, LedgerAccount.id))
+    page = paginate(db_session(), ledger.accounts_query(g.establishment, search=search))
     return render_template("payments/accounts.html", page=page, search=search)
 
 
