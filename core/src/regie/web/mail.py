@@ -156,7 +156,7 @@ def _sent_or_explained(message_id: int):
     """Try to send the message now, then show its page: sent, or why not (seed: the user sees
     why, may retry or abandon, and the document stays there for a manual send)."""
     outbox.send_due(current_runtime(), ids=[message_id])
-    db_session().rollback()  # a new snapshot: see what the sending wrote
+    _forget_what_was_read()
     sent = _message(message_id)
     if sent.state == SENT:
         flash(_("Mail sent to %(to)s.", to=", ".join(sent.recipients) or _("the recipients")),
@@ -164,6 +164,14 @@ def _sent_or_explained(message_id: int):
     else:
         flash(_("The mail could not be sent: %(reason)s", reason=sent.last_error), "error")
     return redirect(url_for("mail.message", message_id=message_id))
+
+
+def _forget_what_was_read() -> None:
+    """After work done in other sessions (sending, a test mail): end the request session's
+    snapshot and drop the rows it holds, so what follows reads what that work wrote."""
+    session = db_session()
+    session.rollback()
+    session.expire_all()
 
 
 def _problem(error: Exception) -> str:
@@ -292,7 +300,7 @@ def _test(*, for_user: bool):
                                user=current_user.user, for_user=for_user)
         except Invalid as error:
             show_errors(test, error)
-        db_session().rollback()  # a new snapshot: see what the sending wrote
+        _forget_what_was_read()
     return _render_settings(form, test, for_user=for_user, result=result)
 
 
