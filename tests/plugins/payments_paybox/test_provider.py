@@ -153,3 +153,10 @@ def test_inquiry(ppps):
     assert found.details["source"] == "inquiry"
     assert provider(ppps_urls=url).inquire(
         PaymentView(id=9, reference="nope", amount=1, currency="EUR")) is None
+
+
+def test_a_stored_key_that_is_not_hex_refuses_to_start_with_a_reason():
+    """Settings saved through Régie are checked, but a key changed behind its back must still
+    give a clear refusal, not a server error."""
+    with pytest.raises(Veto, match="the HMAC key is not hexadecimal: it contains 'z'"):
+        provider(hmac_key="zz" * 64).start(PAYMENT, URLS)
