@@ -97,3 +97,22 @@ def test_demo_pays_through_the_local_simulator(regie_runtime, session):
     loaded = settings.load(stored["payments_paybox"])
     assert loaded.test and loaded.page_hosts == ("http://127.0.0.1:8089",)
     assert loaded.fallback_email == "paiements@demo.regie.example"
+
+
+def test_settings_form_keeps_the_key_secret_and_refuses_a_bad_one(signed_in, make_establishment,
+                                                                  regie_runtime, session):
+    import html as html_module
+
+    place = make_establishment(SLUG, plugins={"payments_paybox": {"hmac_key": "AB" * 64}},
+                               locale="en")
+    client = signed_in(roles={place: ["manager"]})
+    url = f"/{SLUG}/admin/modules/payments_paybox/settings"
+    page = client.get(url).get_data(as_text=True)
+    assert "AB" * 64 not in page, "the key is write-only"
+    refused = client.submit(url, {"setting_hmac_key": "not-hex"})
+    assert refused.status_code == 422
+    text = html_module.unescape(refused.get_data(as_text=True))
+    assert "HMAC key: it is not hexadecimal (it contains '-', 'h', 'n', 'o', 't', 'x')." in text
+    session.rollback()
+    stored = establishments.enabled_plugins(establishments.by_slug(session, SLUG))
+    assert stored["payments_paybox"]["hmac_key"] == "AB" * 64
