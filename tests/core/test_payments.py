@@ -7,11 +7,12 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import attrs
 import pytest
 from sqlalchemy import func, select
 
 from regie.api import Veto, hookimpl
-from regie.db.models import Establishment
+from regie.db.models import AuditEvent, Establishment
 from regie.db.money import LedgerEntry, Payment
 from regie.engine import Engine
 from regie.engine.manager import _builtin_modules
@@ -322,3 +323,37 @@ def test_search_filters_by_method_state_reference_and_period(regie_runtime, scho
         assert payments.search(session, other.id) == []
         with pytest.raises(NotFound):
             payments.get(session, other.id, cash.id)
+
+
+def test_an_unmatched_notification_is_recorded_on_the_account_staff_found(regie_runtime,
+                                                                          school, account):
+    from regie.services.payments_notifications import adopt
+    from regie.services.providers import PaymentView
+
+    adapter = FakeAdapter()
+    ghost = PaymentView(id=0, reference="WEB-97", amount=1500, currency="EUR")
+    result = receive_notification(regie_runtime, school.id, payments_testing.FAKE_METHOD,
+                                  adapter.notification(ghost, "succeeded"))
+    refused = receive_notification(regie_runtime, school.id, payments_testing.FAKE_METHOD,
+                                   adapter.notification(attrs.evolve(ghost, reference="WEB-98"),
+                                                        "failed"))
+    assert result.status == refused.status == "unmatched"
+    with pytest.raises(Invalid):
+        adopt(regie_runtime, school.id, result.notification_id, account.id, note=" ")
+    with pytest.raises(Veto, match="no money taken"):
+        adopt(regie_runtime, school.id, refused.notification_id, account.id, note="checked")
+    adopted = adopt(regie_runtime, school.id, result.notification_id, account.id,
+                    note="Paybox back office: ticket 97 paid by Alice's parents", actor="boss")
+    assert (adopted.status, adopted.payment_state) == ("applied", "succeeded")
+    assert balance(regie_runtime, account) == 1500
+    with regie_runtime.db.session() as session:
+        payment = payments.get(session, school.id, adopted.payment_id)
+        assert (payment.reference, payment.method, payment.receipt_number) == (
+            "WEB-97", payments_testing.FAKE_METHOD, 1)
+        adopted_event = session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "payment.notification_adopted"))
+        assert adopted_event.details["payment"] == payment.id
+        assert adopted_event.actor == "boss"
+        assert payments.review_queue(session, school.id)[1][0].reference == "WEB-98"
+    with pytest.raises(NotFound):
+        adopt(regie_runtime, school.id, result.notification_id, account.id, note="again")

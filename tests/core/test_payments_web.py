@@ -276,12 +276,26 @@ def test_review_queue_accepts_a_mismatch_and_dismisses_an_unknown_reference(
     assert accepted.status_code == 302
     assert (payment_rows(regie_runtime)[0].state, payment_rows(regie_runtime)[0].amount) == (
         "succeeded", 1200)
+    failed = adapter.notification(PaymentView(id=0, reference="GHOST-2", amount=700,
+                                              currency="EUR"), "failed")
+    payer.get(f"{CALLBACK}?{failed.query_string.decode()}")
     with regie_runtime.db.session() as session:
-        notification_id = session.scalar(select(PaymentNotification.id).where(
-            PaymentNotification.reference == "GHOST-1"))
+        ids = dict(session.execute(select(PaymentNotification.reference,
+                                          PaymentNotification.id)).all())
+    queue = html(accountant.get("/ecole/payments/review"))
+    assert f"/ecole/payments/notifications/{ids['GHOST-1']}/adopt" in queue
+    assert f"/ecole/payments/notifications/{ids['GHOST-2']}/adopt" not in queue
+    adopted = accountant.submit("/ecole/payments/review", {
+        "account": "reservation.pupil:1234", "note": "ticket 7 au back-office du prestataire"},
+        action=f"/ecole/payments/notifications/{ids['GHOST-1']}/adopt")
+    assert adopted.status_code == 302 and "/ecole/payments/" in adopted.headers["Location"]
     accountant.submit("/ecole/payments/review", {"note": "paiement de test à la banque"},
-                      action=f"/ecole/payments/notifications/{notification_id}/dismiss")
-    assert "GHOST-1" not in html(accountant.get("/ecole/payments/review"))
+                      action=f"/ecole/payments/notifications/{ids['GHOST-2']}/dismiss")
+    queue = html(accountant.get("/ecole/payments/review"))
+    assert "GHOST-1" not in queue and "GHOST-2" not in queue
+    with regie_runtime.db.session() as session:
+        assert ledger.account_by_id(session, account.establishment_id,
+                                    account.id).balance == 1200 + 700
 
 
 def test_the_notification_endpoint_answers_200_and_changes_nothing_for_a_forgery(

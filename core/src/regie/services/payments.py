@@ -159,7 +159,8 @@ def _drop_hooks_after(session: Session, mark: int) -> None:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _who(actor: Actor) -> tuple[User | None, str]:
+def split_actor(actor: Actor) -> tuple[User | None, str]:
+    """The user (for the audit trail's link) and the name to record for ``actor``."""
     if isinstance(actor, User):
         return actor, actor.username
     return None, actor or "system"
@@ -167,7 +168,7 @@ def _who(actor: Actor) -> tuple[User | None, str]:
 
 def _audit(session: Session, action: str, establishment: Establishment, payment: Payment,
            actor: Actor, **details: Any) -> None:
-    user, name = _who(actor)
+    user, name = split_actor(actor)
     audit.record(session, action, establishment=establishment, user=user, actor=name,
                  target=f"payment:{payment.id}", details={"reference": payment.reference,
                                                           **details})
@@ -265,7 +266,7 @@ def create_payment(session: Session, runtime, establishment: Establishment, *,
         description=description.strip()[:250], payer_email=payer_email.strip()[:254],
         payer_name=payer_name.strip()[:200], payer_address=dict(payer_address or {}),
         provider_data={}, token=secrets.token_urlsafe(24),
-        request_id=request.id if request is not None else None, created_by=_who(actor)[1],
+        request_id=request.id if request is not None else None, created_by=split_actor(actor)[1],
         refunded_amount=0)
     try:
         with session.begin_nested():
@@ -292,7 +293,7 @@ def _succeed(session: Session, runtime, establishment: Establishment, payment: P
               method=payment.method)
     entry = ledger.append_entry(session, account, counters[ledger.LEDGER_COUNTER],
                                 payment.amount, kind="payment", label=label,
-                                payment_id=payment.id, actor=_who(actor)[1])
+                                payment_id=payment.id, actor=split_actor(actor)[1])
     receipts = counters[ledger.RECEIPT_COUNTER]
     receipts.value += 1
     payment.receipt_number = receipts.value
@@ -418,7 +419,7 @@ def cancel(session: Session, runtime, establishment: Establishment, payment_id: 
             raise Veto(_("only a payment taken today can be cancelled: refund it instead"))
         entry = session.scalar(select(LedgerEntry).where(
             LedgerEntry.payment_id == payment.id, LedgerEntry.kind == "payment"))
-        ledger.reverse_entry(session, entry, kind="void", actor=_who(actor)[1], label=_(
+        ledger.reverse_entry(session, entry, kind="void", actor=split_actor(actor)[1], label=_(
             "Cancellation of payment %(reference)s", reference=payment.reference))
         payment.state = "cancelled"
     else:
@@ -445,7 +446,7 @@ def _complete_refund(session: Session, runtime, establishment: Establishment, pa
     entry = ledger.post_entry(session, payment.account, -refund.amount, kind="refund",
                               label=_("Refund of payment %(reference)s",
                                       reference=payment.reference),
-                              payment_id=payment.id, actor=_who(actor)[1])
+                              payment_id=payment.id, actor=split_actor(actor)[1])
     refund.state, refund.entry_id, refund.finished_at = "succeeded", entry.id, utcnow()
     payment.refunded_amount += refund.amount
     payment.state = "refunded"
@@ -495,7 +496,7 @@ def refund(runtime, establishment: Establishment | int, payment_id: int,
             raise Veto(_("%(method)s cannot refund through its provider", method=method.label))
         record = PaymentRefund(establishment_id=place.id, payment_id=payment.id, amount=value,
                                state="pending", reason=reason.strip(),
-                               through_provider=use_provider, actor=_who(actor)[1])
+                               through_provider=use_provider, actor=split_actor(actor)[1])
         session.add(record)
         session.flush()
         if not use_provider:
@@ -632,7 +633,7 @@ def dismiss_notification(session: Session, establishment: Establishment, notific
         raise Invalid({"note": _("say what was checked")})
     notification.status = "ignored"
     notification.reason = f"{notification.reason}\n{note.strip()}".strip()
-    user, name = _who(actor)
+    user, name = split_actor(actor)
     audit.record(session, "payment.notification_dismissed", establishment=establishment,
                  user=user, actor=name, target=f"notification:{notification.id}",
                  details={"reference": notification.reference, "note": note.strip()})
@@ -640,20 +641,33 @@ def dismiss_notification(session: Session, establishment: Establishment, notific
 
 
 __all__ = [
+    "Actor",
+    "amount_of",
+    "audit_trail",
     "available_methods",
     "by_reference",
     "cancel",
     "create_payment",
     "dismiss_notification",
+    "duplicate_message",
+    "entries_of",
+    "establishment_view",
     "get",
+    "locked",
     "manual_fields",
     "method_of",
+    "notifications_of",
     "payment_view",
     "provider_for",
     "record_manual",
     "refund",
+    "refundable",
+    "refunds_of",
     "resolve_review",
     "review_queue",
     "search",
     "search_query",
+    "split_actor",
+    "succeed_or_review",
+    "to_review",
 ]

@@ -29,11 +29,13 @@ from regie.db.models import Establishment
 from regie.db.money import Payment, PaymentNotification
 from regie.db.tenancy import lock, select_for
 from regie.i18n import gettext as _
-from regie.services import audit
-from regie.services.errors import Veto
+from regie.services import audit, ledger
+from regie.services.errors import Invalid, NotFound, Veto
 from regie.services.payments import (
+    create_payment,
     method_of,
     provider_for,
+    split_actor,
     succeed_or_review,
     to_review,
 )
@@ -289,6 +291,42 @@ def _mismatches(runtime, place: Establishment, payment: Payment,
     return mismatches, evidence
 
 
+def adopt(runtime, establishment: Establishment | int, notification_id: int, account_id: int,
+          *, note: str, actor: Any = None) -> NotificationResult:
+    """Settle a notification that named no known payment, when staff have found whose money it
+    is (the seed's "record it by hand with the ticket's reference"): a payment of the amount
+    the provider reported is created for ``account_id`` under the notification's method and
+    reference, and the stored notification goes through the normal confirm path, so every
+    check runs and the money is recorded once."""
+    establishment_id = _establishment_id(establishment)
+    with runtime.db.transaction() as session:
+        place = _place(session, establishment_id)
+        notification = session.scalar(lock(select_for(
+            place, PaymentNotification, PaymentNotification.id == notification_id))
+            .execution_options(populate_existing=True))
+        if notification is None or notification.status != "unmatched":
+            raise NotFound(_("no notification %(id)s waiting for review", id=notification_id))
+        if notification.outcome != "succeeded" or not notification.amount:
+            raise Veto(_("this notification reports no money taken: take it out of the queue "
+                         "instead"))
+        if not note.strip():
+            raise Invalid({"note": _("say what was checked")})
+        account = ledger.account_by_id(session, place, account_id)
+        created = create_payment(
+            session, runtime, place, account=account, amount=notification.amount,
+            method=notification.method, reference=notification.reference,
+            description=_("Recorded from notification %(id)s", id=notification.id),
+            actor=actor)
+        created.note = note.strip()
+        notification.status = "received"
+        user, name = split_actor(actor)
+        audit.record(session, "payment.notification_adopted", establishment=place, user=user,
+                     actor=name, target=f"notification:{notification.id}",
+                     details={"payment": created.id, "account": account.id,
+                              "note": note.strip()})
+    return _apply(runtime, establishment_id, notification_id)
+
+
 # --- the payer's return page ---------------------------------------------------------------
 
 
@@ -340,6 +378,7 @@ def payment_return(runtime, establishment: Establishment | int, token: str,
 __all__ = [
     "NotificationResult",
     "ReturnView",
+    "adopt",
     "apply_notification",
     "payment_return",
     "receive_notification",

@@ -19,12 +19,12 @@ from regie.services.errors import Invalid, NotFound, Veto
 from regie.services.money import Money
 from regie.services.payments import (
     Actor,
-    _who,
     amount_of,
     create_payment,
     method_of,
     payment_view,
     provider_for,
+    split_actor,
 )
 from regie.services.providers import AutoSubmitForm, Redirect, ReturnUrls
 
@@ -73,10 +73,10 @@ def create_request(session: Session, runtime, establishment: Establishment, *,
         establishment_id=establishment.id, account_id=account.id, amount=value,
         currency=account.currency, description=description.strip()[:250],
         payer_email=payer_email.strip()[:254], token=secrets.token_urlsafe(32), state="open",
-        created_by=_who(actor)[1], expires_at=expires_at)
+        created_by=split_actor(actor)[1], expires_at=expires_at)
     session.add(request)
     session.flush()
-    user, name = _who(actor)
+    user, name = split_actor(actor)
     audit.record(session, "payment_request.create", establishment=establishment, user=user,
                  actor=name, target=f"request:{request.id}",
                  details={"account": account.id, "amount": value, "currency": request.currency})
@@ -109,7 +109,7 @@ def cancel_request(session: Session, establishment: Establishment, request_id: i
     if request.state != "open":
         raise Veto(_("this request is already %(state)s", state=request.state))
     request.state = "cancelled"
-    user, name = _who(actor)
+    user, name = split_actor(actor)
     audit.record(session, "payment_request.cancel", establishment=establishment, user=user,
                  actor=name, target=f"request:{request.id}")
     return request

@@ -47,7 +47,7 @@ from regie.api import (
 )
 
 FAKE_METHOD = "fake_online"
-FAKE_SECRET = "fake-online-test-secret"  # noqa: S105 - a test double's published key
+FAKE_SECRET = "fake-online-test-secret"
 FAKE_MERCHANT = "FAKE-0001"
 FAKE_HOST = "https://pay.fake-provider.test"
 

@@ -314,12 +314,39 @@ class DismissForm(FlaskForm):
     note = StringField(_l("What was checked"), validators=[DataRequired(), Length(max=2000)])
 
 
+class AdoptForm(FlaskForm):
+    account = StringField(_l("Account"), validators=[DataRequired()],
+                          description=_l("Its number, or KIND:OWNER."))
+    note = StringField(_l("What was checked"), validators=[DataRequired(), Length(max=2000)])
+
+
 @bp.route("/payments/review")
 @require_permission(VIEW)
 def review_queue():
     waiting, unmatched = payments.review_queue(db_session(), g.establishment)
     return render_template("payments/review.html", waiting=waiting, unmatched=unmatched,
-                           dismiss_form=DismissForm(), methods=_method_labels())
+                           dismiss_form=DismissForm(), adopt_form=AdoptForm(),
+                           methods=_method_labels())
+
+
+@bp.route("/payments/notifications/<int:notification_id>/adopt", methods=["POST"])
+@require_permission(REVIEW)
+def adopt(notification_id: int):
+    """Record the money of an unmatched notification for the account staff found."""
+    form = AdoptForm()
+    if not form.validate_on_submit():
+        flash(_("Give the account and say what was checked."), "error")
+        return redirect(url_for(".review_queue"))
+    try:
+        account = ledger.find_account(db_session(), g.establishment, form.account.data)
+        result = payments_notifications.adopt(current_runtime(), g.establishment.id,
+                                              notification_id, account.id,
+                                              note=form.note.data, actor=_actor())
+    except (Invalid, NotFound, Veto) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".review_queue"))
+    flash(_("The payment was recorded from the notification."), "success")
+    return redirect(url_for(".detail", payment_id=result.payment_id))
 
 
 @bp.route("/payments/notifications/<int:notification_id>/dismiss", methods=["POST"])
