@@ -160,3 +160,12 @@ def test_a_stored_key_that_is_not_hex_refuses_to_start_with_a_reason():
     give a clear refusal, not a server error."""
     with pytest.raises(Veto, match="the HMAC key is not hexadecimal: it contains 'z'"):
         provider(hmac_key="zz" * 64).start(PAYMENT, URLS)
+
+
+def test_inquiry_refused_by_paybox_direct_is_not_an_answer(ppps):
+    from regie_paybox.ppps import Unavailable
+
+    _fake, url = ppps
+    wrong_key = provider(ppps_urls=url, hmac_key="AB" * 64)
+    with pytest.raises(Unavailable, match="00006"):
+        wrong_key.inquire(PAYMENT)

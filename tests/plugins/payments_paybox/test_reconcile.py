@@ -198,3 +198,18 @@ def test_simulate_ipn_refuses_production(runner, make_establishment, new_payment
 
     with pytest.raises(Veto, match="production mode"):
         runner("simulate-ipn", "--establishment", SLUG, "--reference", "P-1")
+
+
+def test_silence_of_paybox_direct_is_a_problem_not_a_missing_payment(regie_runtime,
+                                                                      make_establishment,
+                                                                      new_payment, session):
+    with serve(lambda environ, start: []) as dead:
+        pass  # nothing listens there any more
+    place = make_establishment(SLUG, plugins={"payments_paybox": {
+        "ppps_urls": dead + "/PPPS.php"}})
+    payment = new_payment(place, 1250, reference="R1")
+    report = operations.reconcile_pending(regie_runtime, place,
+                                          now=payment.created_at + dt.timedelta(hours=2))
+    assert report.in_regie_only == [] and report.applied == []
+    [problem] = report.problems
+    assert problem.startswith("R1: Paybox Direct: PPPS-UNREACHABLE")

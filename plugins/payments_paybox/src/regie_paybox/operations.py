@@ -27,7 +27,7 @@ from regie.api import (
     utcnow,
 )
 from regie.api import gettext as _
-from regie_paybox import protocol, reconcile
+from regie_paybox import ppps, protocol, reconcile
 from regie_paybox.provider import PayboxProvider
 
 log = logging.getLogger("regie_paybox")
@@ -150,9 +150,9 @@ def reconcile_pending(runtime, establishment: Establishment, *, now: dt.datetime
     for payment in pending:
         try:
             notification = provider.inquire(payment)
-        except Exception as exc:
-            log.exception("Paybox Direct inquiry for %s failed", payment.reference)
-            report.problems.append(f"{payment.reference}: {exc!r}")
+        except ppps.Unavailable as exc:
+            log.warning("Paybox Direct inquiry for %s: %s", payment.reference, exc)
+            report.problems.append(f"{payment.reference}: {exc}")
             continue
         if notification is None:
             report.in_regie_only.append({"reference": payment.reference,

@@ -27,8 +27,15 @@ VERSION = "00104"
 REFUND = "00014"
 INQUIRY = "00017"
 TIMEOUT = 20.0
-#: Answer codes meaning the platform could not be reached or answered nothing usable.
+#: Answer code of :meth:`Client.ask` when no URL answered.
 UNREACHABLE = "PPPS-UNREACHABLE"
+#: Answers that say nothing about the payment: the question could not be handled (platform
+#: down, connection or timeout trouble, access refused to our credentials).
+NO_ANSWER = frozenset({UNREACHABLE, "00001", "00003", "00006", "00097", "00098"})
+
+
+class Unavailable(Exception):
+    """Paybox Direct could not answer the question; the message says why."""
 
 #: ``STATUS`` of an inquiry answer → the core's outcome.
 STATUS_OUTCOMES = {

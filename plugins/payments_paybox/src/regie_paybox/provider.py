@@ -152,11 +152,16 @@ class PayboxProvider:
 
     def inquire(self, payment) -> ProviderNotification | None:
         """What Paybox Direct knows of the payment, asked with our own credentials (so it also
-        proves the transaction is on our account); ``None`` when it knows nothing final."""
+        proves the transaction is on our account); ``None`` when it knows nothing final.
+
+        Raises :class:`ppps.Unavailable` when Paybox Direct could not answer, so that silence
+        is never mistaken for "Paybox has no such payment"."""
         data = payment.provider_data or {}
         answer = self.ppps_client().inquire(
             amount=payment.amount, currency=payment.currency, reference=payment.reference,
             numappel=data.get("appel", ""), numtrans=data.get("trans", ""))
+        if answer.code in ppps.NO_ANSWER:
+            raise ppps.Unavailable(f"Paybox Direct: {answer.code} {answer.comment}".strip())
         if not answer.ok:
             log.info("Paybox Direct inquiry for %s: %s %s", payment.reference, answer.code,
                      answer.comment)
