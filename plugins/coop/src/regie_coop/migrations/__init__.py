@@ -1,0 +1,1 @@
+"""Revisions of the coop history (branch label ``coop``)."""
