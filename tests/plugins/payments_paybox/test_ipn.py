@@ -248,3 +248,42 @@ def test_partial_refunds_of_a_paid_payment_go_through_paybox_direct(
     assert (first.state, second.state) == ("succeeded", "succeeded")
     assert [dict(question)["NUMTRANS"] for question in fake.questions] == ["4242", "4242"]
     assert money_of(session, payment) == ("refunded", 0, 3)
+
+
+@pytest.mark.parametrize(("known", "state"), [(True, "succeeded"), (False, "needs_review")])
+def test_confirm_by_inquiry_proves_the_money_is_on_our_account(
+        client, session, make_establishment, new_payment, known, state):
+    """Someone could pay our reference on their own Paybox account and point the IPN at us:
+    the signature is genuine, but Paybox Direct, asked with our credentials, does not know it."""
+    from regie_paybox.settings import TEST_HMAC_KEY
+
+    from .fakes import FakePPPS, serve
+
+    fake = FakePPPS(TEST_HMAC_KEY)
+    with serve(fake) as url:
+        place = make_establishment(SLUG, plugins={"payments_paybox": {
+            "ppps_urls": url + "/PPPS.php", "confirm_by_inquiry": True}})
+        payment = new_payment(place, 1250)
+        if known:
+            fake.add("4242", payment.reference, 1250)
+        deliver(client, signed_query(ipn_values(payment.reference, 1250, trans="4242")))
+    assert money_of(session, payment)[0] == state
+    assert [dict(question)["TYPE"] for question in fake.questions] == ["00017"]
+    if not known:
+        received = session.get(Payment, payment.id).review_evidence["received"]
+        assert received["merchant"].startswith("not confirmed by Paybox Direct: 00012")
+
+
+def test_confirm_by_inquiry_sends_to_review_when_paybox_direct_is_silent(
+        client, session, make_establishment, new_payment):
+    from .fakes import serve
+
+    with serve(lambda environ, start: []) as dead:
+        pass  # nothing listens there any more
+    place = make_establishment(SLUG, plugins={"payments_paybox": {
+        "ppps_urls": dead + "/PPPS.php", "confirm_by_inquiry": True}})
+    payment = new_payment(place, 1250)
+    deliver(client, signed_query(ipn_values(payment.reference, 1250)))
+    assert money_of(session, payment) == ("needs_review", 0, 0)
+    [row] = notifications(session)
+    assert row.status == "review", "kept, never lost: Paybox does not send it again"

@@ -116,6 +116,7 @@ class Client:
     post: Post = http_post
     numbers: QuestionNumbers = question_numbers
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    timeout: float = TIMEOUT
 
     def question(self, kind: str, *, amount: int, currency: str, reference: str,
                  numappel: str = "", numtrans: str = "") -> list[tuple[str, str]]:
@@ -142,7 +143,7 @@ class Client:
         problems = []
         for url in self.urls:
             try:
-                raw = self.post(url, body, TIMEOUT)
+                raw = self.post(url, body, self.timeout)
             except (OSError, ValueError, urllib.error.URLError) as exc:
                 log.warning("Paybox Direct at %s did not answer: %s", url, exc)
                 problems.append(f"{url}: {exc}")

@@ -7,10 +7,12 @@ It parses and verifies; the core decides and records. Notes on what Paybox does 
   and the core keeps the payment's own.
 - **Merchant account**: the IPN names no site either. Its signature proves Paybox sent it, not
   for which merchant: someone with their own Paybox account could pay our reference there and
-  point ``PBX_REPONDRE_A`` at us. Notifications name the account of the establishment whose
-  callback URL received them (``site/rang``); the weekly reconciliation (Paybox Direct inquiry
-  with our credentials, or the back-office export) is what proves the money reached our
-  account, and reports any payment Paybox does not know.
+  point ``PBX_REPONDRE_A`` at us. By default notifications name the account of the
+  establishment whose callback URL received them (``site/rang``), and the reconciliation
+  (Paybox Direct inquiries with our credentials, the back-office export) is what proves the
+  money reached our account. With ``confirm_by_inquiry`` on, every success is first confirmed
+  by a Paybox Direct inquiry made with our credentials: only a confirmed one names our
+  account; any other goes to review through the core's merchant check.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+
+import attrs
 
 from regie.api import (
     AutoSubmitForm,
@@ -34,6 +38,8 @@ log = logging.getLogger("regie_paybox")
 
 PAYBOX_KEY = protocol.key_file("paybox-public.pem")
 TEST_KEY = protocol.key_file("TestK004.pub.pem")
+#: Seconds the IPN waits for Paybox Direct when confirming a payment (Paybox waits for us).
+INQUIRY_TIMEOUT = 5.0
 
 
 class PayboxProvider:
@@ -88,7 +94,28 @@ class PayboxProvider:
             if not self.config.test and protocol.verify_response(raw, TEST_KEY):
                 reason = "signed with the TEST key, refused in production mode"
             raise InvalidNotification(reason)
-        return self._notification(protocol.parse_response(raw))
+        notification = self._notification(protocol.parse_response(raw))
+        if notification.outcome == "succeeded" and self.config.confirm_by_inquiry:
+            return attrs.evolve(notification, merchant=self.confirmed_merchant(notification))
+        return notification
+
+    def confirmed_merchant(self, notification: ProviderNotification) -> str:
+        """Our account when Paybox Direct, asked with our credentials, knows the transaction
+        as paid; otherwise a statement of why not, which the core's merchant check sends to
+        review with the evidence."""
+        answer = self.ppps_client(timeout=INQUIRY_TIMEOUT).inquire(
+            amount=notification.amount or 0,
+            currency=getattr(self.establishment, "currency", "EUR"),
+            reference=notification.reference,
+            numappel=notification.details.get("appel", ""),
+            numtrans=notification.details.get("trans", ""))
+        status = answer.fields.get("STATUS", "")
+        if answer.ok and ppps.status_outcome(status) == "succeeded":
+            return self.merchant_account()
+        log.warning("Paybox Direct does not confirm %s on %s: %s %s %s",
+                    notification.reference, self.merchant_account(), answer.code,
+                    answer.comment, status)
+        return f"not confirmed by Paybox Direct: {answer.code} {answer.comment} {status}".strip()
 
     def parse_return(self, request) -> ProviderNotification | None:
         try:
@@ -120,9 +147,9 @@ class PayboxProvider:
 
     # --- Paybox Direct ----------------------------------------------------------------------
 
-    def ppps_client(self) -> ppps.Client:
+    def ppps_client(self, timeout: float = ppps.TIMEOUT) -> ppps.Client:
         return ppps.Client(self.config.account, self.config.ppps_urls, cle=self.config.ppps_key,
-                           post=self.ppps_post)
+                           post=self.ppps_post, timeout=timeout)
 
     def transaction(self, payment) -> tuple[str, str]:
         """NUMTRANS and NUMAPPEL of a payment: from what the confirming notification said, or

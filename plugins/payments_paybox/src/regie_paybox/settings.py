@@ -57,6 +57,11 @@ DECLARED = (
             help=_l("Overrides the Paybox Direct (refund, inquiry) URLs, primary first.")),
     Setting("ppps_key", _l("Paybox Direct key (CLE)"), kind="secret",
             help=_l("Only for accounts without HMAC on Paybox Direct.")),
+    Setting("confirm_by_inquiry", _l("Confirm each payment with Paybox Direct"), kind="bool",
+            default=False,
+            help=_l("Before recording a payment Paybox notified, ask Paybox Direct, with this "
+                    "account's credentials, whether the payment is on this account; otherwise "
+                    "it goes to review. Needs the Paybox Direct option.")),
 )
 
 
@@ -81,6 +86,7 @@ class PayboxSettings:
     page_hosts: tuple[str, ...] = ()
     ppps_urls: tuple[str, ...] = ()
     ppps_key: str = attrs.field(default="", repr=False)
+    confirm_by_inquiry: bool = False
 
     @property
     def test(self) -> bool:
@@ -123,7 +129,8 @@ def load(values: Mapping[str, Any], locale: str = "fr") -> PayboxSettings:
         allowed_networks=networks, enforce_ips=bool(values.get("ipn_enforce_ips")),
         page_hosts=hosts.parse_hosts(_text(values, "hosts")) or hosts.PAGE_HOSTS[environment],
         ppps_urls=hosts.parse_hosts(_text(values, "ppps_urls")) or hosts.PPPS_URLS[environment],
-        ppps_key=_text(values, "ppps_key"))
+        ppps_key=_text(values, "ppps_key"),
+        confirm_by_inquiry=bool(values.get("confirm_by_inquiry")))
 
 
 def problems(values: Mapping[str, Any]) -> list[str]:
