@@ -213,3 +213,24 @@ def test_silence_of_paybox_direct_is_a_problem_not_a_missing_payment(regie_runti
     assert report.in_regie_only == [] and report.applied == []
     [problem] = report.problems
     assert problem.startswith("R1: Paybox Direct: PPPS-UNREACHABLE")
+
+
+def test_period_is_in_the_establishments_days(runner, paybox_place, new_payment,
+                                              regie_runtime, tmp_path):
+    """Paris, 3 March 2026: from 2 March 23:00 to 3 March 23:00 UTC. A payment Régie recorded
+    at 00:30 on 3 March (Paris) belongs to that day; one at 23:30 on 2 March does not."""
+    inside = new_payment(paybox_place, 500, reference="IN")
+    before = new_payment(paybox_place, 600, reference="BEFORE", owner="pupil-2")
+    with regie_runtime.db.transaction() as session:  # as if recorded paid on those dates
+        for payment, hour in ((inside, 23), (before, 22)):
+            row = session.get(Payment, payment.id)
+            row.created_at = dt.datetime(2026, 3, 2, hour, 30, tzinfo=dt.UTC)
+            row.state = "succeeded"
+    file = tmp_path / "export.csv"
+    file.write_bytes(export("LATE;1,00;03/03/2026 23:59:00;Capturé;9",
+                            "EARLY;1,00;02/03/2026 23:59:00;Capturé;8"))
+    result = runner("reconcile", str(file), "--establishment", SLUG, "--from", "2026-03-03",
+                    "--to", "2026-03-03", "--format", "json")
+    report = json.loads(result.output)
+    assert [item["reference"] for item in report["at_paybox_only"]] == ["LATE"]
+    assert [item["reference"] for item in report["in_regie_only"]] == ["IN"]

@@ -24,11 +24,11 @@ def _bind(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _day(value: str | None) -> dt.datetime | None:
+def _day(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.UTC)
+        return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
 
@@ -122,11 +122,10 @@ def reconcile(file: Path, slug: str, start: str | None, end: str | None, apply: 
         columns[name.strip()] = header.strip()
     if delimiter == "\\t":
         delimiter = "\t"
-    last = _day(end)
     try:
         report = reconcile_export(
-            _runtime(), slug, file.read_bytes(), start=_day(start),
-            end=last + dt.timedelta(days=1) if last else None, mapping=columns,
+            _runtime(), slug, file.read_bytes(), first=_day(start), last=_day(end),
+            mapping=columns,
             encoding=encoding, delimiter=delimiter, minor_units=cents, apply=apply)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None

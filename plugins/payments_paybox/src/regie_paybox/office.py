@@ -59,15 +59,6 @@ def _mapping(text: str) -> dict[str, str]:
     return {name.strip(): header.strip() for name, _sep, header in pairs if header.strip()}
 
 
-def _period(start: dt.date | None, end: dt.date | None):
-    def moment(day: dt.date | None, shift: int = 0) -> dt.datetime | None:
-        if day is None:
-            return None
-        return dt.datetime.combine(day + dt.timedelta(days=shift), dt.time(), tzinfo=dt.UTC)
-
-    return moment(start), moment(end, 1)
-
-
 def _day(text: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text) if text else None
@@ -124,10 +115,9 @@ def _page(config, form, report, apply_form, error, *, applied: bool):
 
 
 def _run(content: bytes, start, end, cents: bool, mapping: str, *, apply: bool):
-    first, last = _period(start, end)
     try:
         report = operations.reconcile_export(
-            current_runtime(), current_establishment().slug, content, start=first, end=last,
+            current_runtime(), current_establishment().slug, content, first=start, last=end,
             mapping=_mapping(mapping), minor_units=cents, apply=apply,
             actor=current_user.username)
     except ExportError as exc:

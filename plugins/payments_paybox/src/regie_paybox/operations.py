@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import secrets
 import urllib.request
+import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -85,19 +86,23 @@ def _record(runtime, establishment_id: int, source: str, report: reconcile.Repor
 # --- back-office export ---------------------------------------------------------------------
 
 
-def reconcile_export(runtime, slug: str, data: bytes, *, start: dt.datetime | None = None,
-                     end: dt.datetime | None = None, mapping: Mapping[str, str] | None = None,
+def reconcile_export(runtime, slug: str, data: bytes, *, first: dt.date | None = None,
+                     last: dt.date | None = None, mapping: Mapping[str, str] | None = None,
                      encoding: str | None = None, delimiter: str | None = None,
                      minor_units: bool = False, apply: bool = False,
                      actor: str = "cli") -> reconcile.Report:
-    """Compare a back-office export with Régie's Paybox payments of ``[start, end)``; with
-    ``apply``, record what Paybox took and Régie missed."""
+    """Compare a back-office export with Régie's Paybox payments from day ``first`` to day
+    ``last`` included (days of the establishment's time zone, in which the export's dates
+    are written too); with ``apply``, record what Paybox took and Régie missed."""
     with runtime.db.session() as session:
         place = establishment_by_slug(session, slug)
         provider = provider_of(runtime, place)
         rows, problems = reconcile.read_export(
             data, currency=place.currency, mapping=mapping, encoding=encoding,
             delimiter=delimiter, minor_units=minor_units)
+        zone = zoneinfo.ZoneInfo(place.timezone)
+        start = dt.datetime.combine(first, dt.time(), zone) if first else None
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone) if last else None
         rows = [row for row in rows if row.date is None or (
             (start is None or row.date >= start.replace(tzinfo=None))
             and (end is None or row.date < end.replace(tzinfo=None)))]
@@ -128,7 +133,7 @@ def reconcile_export(runtime, slug: str, data: bytes, *, start: dt.datetime | No
                                    "payment_state": result.payment_state,
                                    "reason": result.reason})
     _record(runtime, establishment_id, "export", report, applied_by=actor if apply else "",
-            start=str(start or ""), end=str(end or ""))
+            first=str(first or ""), last=str(last or ""))
     return report
 
 
