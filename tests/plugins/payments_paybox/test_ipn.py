@@ -271,7 +271,7 @@ def test_confirm_by_inquiry_proves_the_money_is_on_our_account(
     assert [dict(question)["TYPE"] for question in fake.questions] == ["00017"]
     if not known:
         received = session.get(Payment, payment.id).review_evidence["received"]
-        assert received["merchant"].startswith("not confirmed by Paybox Direct: 00012")
+        assert received["merchant"] == "not confirmed by Paybox Direct (00012)"
 
 
 def test_confirm_by_inquiry_sends_to_review_when_paybox_direct_is_silent(
@@ -287,3 +287,5 @@ def test_confirm_by_inquiry_sends_to_review_when_paybox_direct_is_silent(
     assert money_of(session, payment) == ("needs_review", 0, 0)
     [row] = notifications(session)
     assert row.status == "review", "kept, never lost: Paybox does not send it again"
+    assert row.merchant == "not confirmed by Paybox Direct (PPPS-UNREACHABLE)"
+    assert row.details["inquiry"]["comment"].startswith(dead)

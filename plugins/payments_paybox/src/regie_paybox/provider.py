@@ -96,13 +96,13 @@ class PayboxProvider:
             raise InvalidNotification(reason)
         notification = self._notification(protocol.parse_response(raw))
         if notification.outcome == "succeeded" and self.config.confirm_by_inquiry:
-            return attrs.evolve(notification, merchant=self.confirmed_merchant(notification))
+            return self.confirmed(notification)
         return notification
 
-    def confirmed_merchant(self, notification: ProviderNotification) -> str:
-        """Our account when Paybox Direct, asked with our credentials, knows the transaction
-        as paid; otherwise a statement of why not, which the core's merchant check sends to
-        review with the evidence."""
+    def confirmed(self, notification: ProviderNotification) -> ProviderNotification:
+        """``notification`` naming our account when Paybox Direct, asked with our credentials,
+        knows the transaction as paid; otherwise naming why not, which the core's merchant
+        check sends to review, with Paybox Direct's answer among the details."""
         answer = self.ppps_client(timeout=INQUIRY_TIMEOUT).inquire(
             amount=notification.amount or 0,
             currency=getattr(self.establishment, "currency", "EUR"),
@@ -110,12 +110,15 @@ class PayboxProvider:
             numappel=notification.details.get("appel", ""),
             numtrans=notification.details.get("trans", ""))
         status = answer.fields.get("STATUS", "")
+        details = {**notification.details, "inquiry": {
+            "code": answer.code, "comment": answer.comment[:500], "status": status}}
         if answer.ok and ppps.status_outcome(status) == "succeeded":
-            return self.merchant_account()
+            return attrs.evolve(notification, details=details)
         log.warning("Paybox Direct does not confirm %s on %s: %s %s %s",
                     notification.reference, self.merchant_account(), answer.code,
                     answer.comment, status)
-        return f"not confirmed by Paybox Direct: {answer.code} {answer.comment} {status}".strip()
+        return attrs.evolve(notification, details=details,
+                            merchant=f"not confirmed by Paybox Direct ({answer.code})"[:100])
 
     def parse_return(self, request) -> ProviderNotification | None:
         try:
