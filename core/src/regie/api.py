@@ -77,6 +77,7 @@ from regie.services.providers import (
 )
 from regie.tasks.context import TaskContext
 from regie.web.context import (
+    can,
     current_establishment,
     current_runtime,
     db_session,
@@ -133,6 +134,7 @@ __all__ = [
     "account_by_id",
     "apply_notification",
     "audit",
+    "can",
     "cancel_payment",
     "create_payment",
     "create_payment_request",

@@ -44,7 +44,8 @@ def group_settings() -> dict:
 
 @pytest.fixture
 def group(make_establishment, group_settings) -> Establishment:
-    return make_establishment(SLUG, name="AMAP du Marais", plugins={"coop": group_settings})
+    return make_establishment(SLUG, name="AMAP du Marais", plugins={"coop": group_settings},
+                              locale="en")
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from regie.api import (
     format_money,
     gettext,
     open_account,
+    payment_request_link,
     post_entry,
     record_payment,
     select_for,
@@ -100,8 +101,13 @@ def check_settings(settings: Mapping[str, object]) -> None:
 
 def add_member(session: Session, establishment: Establishment, *, name: str, email: str = "",
                user_id: int | None = None) -> Member:
+    errors = {}
     if not name.strip():
-        raise Invalid({"name": _("is required")})
+        errors["name"] = _("is required")
+    if user_id is not None and member_of_user(session, establishment, user_id) is not None:
+        errors["username"] = _("this user is already a member of the group")
+    if errors:
+        raise Invalid(errors)
     member = Member(establishment_id=establishment.id, name=name.strip()[:200],
                     email=email.strip()[:254], user_id=user_id, balance=0)
     session.add(member)
@@ -199,10 +205,10 @@ def add_payment(session: Session, runtime, establishment: Establishment, member:
 def add_refund(session: Session, establishment: Establishment, member: Member, amount: int, *,
                label: str = "", distribution: Distribution | None = None,
                order: Order | None = None, actor: str = "") -> Operation:
-    """Money given back to the member (``amount`` > 0 is debited)."""
+    """Money handed back to the member in cash (``amount`` > 0 is debited)."""
     _positive(amount)
     return _post(session, establishment, member, -amount, kind=REFUND,
-                 label=label.strip() or _("Refund"), actor=actor,
+                 label=label.strip() or _("Refund"), actor=actor, payment_type="cash",
                  distribution_id=distribution.id if distribution else None,
                  order_id=order.id if order else None)
 
@@ -361,6 +367,8 @@ def _start_payment(session: Session, runtime, establishment: Establishment, memb
                                          place=distribution.place),
             payer_email=member.email, actor=actor or None)
         operation.request_id = request.id
+        operation.details = {**operation.details,
+                             "pay_link": payment_request_link(runtime, establishment, request)}
         operation.label = _("Online payment")
     else:
         operation.label = _("Payment to make (%(method)s)", method=METHODS[method])
@@ -380,7 +388,9 @@ def pay_debt_online(session: Session, runtime, establishment: Establishment, mem
         payer_email=member.email, actor=actor or None)
     operation = Operation(establishment_id=establishment.id, member_id=member.id, kind=PAYMENT,
                           amount=amount, pending=True, payment_type=ONLINE,
-                          request_id=request.id, label=_("Online payment"), details={},
+                          request_id=request.id, label=_("Online payment"),
+                          details={"pay_link": payment_request_link(runtime, establishment,
+                                                                    request)},
                           created_by=actor[:150])
     session.add(operation)
     session.flush()
