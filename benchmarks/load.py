@@ -1,14 +1,16 @@
 """A small HTTP load generator, run as its own process: ``python -m benchmarks.load``.
 
 ``--concurrency`` threads each keep one HTTP/1.1 connection alive and send the same request in a
-loop. Requests that finish during the warm-up are not counted; the measure then runs for
+loop, or, with ``--paths FILE``, the paths of the file in turn, each once, until they run out
+(a workload whose requests change state, such as notifications that each confirm a payment).
+Requests that finish during the warm-up are not counted; the measure then runs for
 ``--duration`` seconds or ``--requests`` requests, whichever comes first. Every response must
 have the expected status and contain the ``--expect`` text, or it counts as an error: a server
 that answers fast with a sign-in page or an error page must not look fast.
 
 Prints one JSON object: requests measured, errors, seconds, throughput (req/s), latency
-percentiles (ms), requests answered in all (warm-up included), and the generator's own CPU use,
-which tells when the generator, not the server, was the limit.
+percentiles (ms), requests answered in all (warm-up included), paths of ``--paths`` sent, and
+the generator's own CPU use, which tells when the generator, not the server, was the limit.
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ class Shared:
         self.errors = 0
         self.first_error = ""
         self.answered = 0
+        self.sent = 0
+
+    def next_path(self, paths: list[str]) -> str | None:
+        """The next path of ``paths`` not yet taken by a thread, ``None`` when all were."""
+        with self.lock:
+            if self.sent >= len(paths):
+                return None
+            self.sent += 1
+            return paths[self.sent - 1]
 
     def add(self, latencies: list[float], errors: int, first_error: str, answered: int) -> None:
         with self.lock:
@@ -45,8 +56,8 @@ class Shared:
             self.answered += answered
 
 
-def _worker(args, measure_from: float, stop: threading.Event, budget: list[int],
-            shared: Shared) -> None:
+def _worker(args, paths: list[str] | None, measure_from: float, stop: threading.Event,
+            budget: list[int], shared: Shared) -> None:
     url = urlsplit(args.url)
     path = url.path + (f"?{url.query}" if url.query else "")
     headers = {"User-Agent": USER_AGENT, **({"Cookie": args.cookie} if args.cookie else {})}
@@ -57,6 +68,11 @@ def _worker(args, measure_from: float, stop: threading.Event, budget: list[int],
     answered = 0
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     while not stop.is_set():
+        if paths is not None:
+            path = shared.next_path(paths)
+            if path is None:
+                stop.set()
+                break
         started = time.perf_counter()
         try:
             connection.request(args.method, path, headers=headers)
@@ -96,9 +112,14 @@ def run(args) -> dict:
     shared = Shared()
     stop = threading.Event()
     budget = [args.requests or 1 << 62]
+    paths = None
+    if args.paths:
+        with open(args.paths, encoding="utf-8") as lines:
+            paths = [line.rstrip("\n") for line in lines if line.strip()]
     started = time.perf_counter()
     measure_from = started + args.warmup
-    threads = [threading.Thread(target=_worker, args=(args, measure_from, stop, budget, shared),
+    threads = [threading.Thread(target=_worker,
+                                args=(args, paths, measure_from, stop, budget, shared),
                                 daemon=True) for _ in range(args.concurrency)]
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     for thread in threads:
@@ -115,6 +136,7 @@ def run(args) -> dict:
     return {
         "requests": len(latencies),
         "answered": shared.answered,
+        "sent": shared.sent,
         "errors": shared.errors,
         "first_error": shared.first_error,
         "seconds": round(seconds, 3),
@@ -139,6 +161,9 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds not measured")
     parser.add_argument("--requests", type=int, default=0, help="stop after this many (0: none)")
+    parser.add_argument("--paths", default="",
+                        help="file of paths (with query strings), one a line, each sent once "
+                             "instead of the URL's path; the load stops when they run out")
     return parser.parse_args(argv)
 
 

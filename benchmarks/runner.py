@@ -14,6 +14,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -133,9 +134,14 @@ def load(server: Server, request: Request, options: Options) -> dict:
             "--cookie", request.cookie, "--expect", request.expect,
             "--concurrency", str(options.concurrency), "--duration", str(options.duration),
             "--warmup", str(options.warmup)]
-    cpu_before = server.cpu_seconds()
-    result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True)
-    cpu = server.cpu_seconds() - cpu_before
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".paths") as paths:
+        if request.paths:
+            paths.write("".join(f"{path}\n" for path in request.paths))
+            paths.flush()
+            argv += ["--paths", paths.name]
+        cpu_before = server.cpu_seconds()
+        result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True)
+        cpu = server.cpu_seconds() - cpu_before
     measured = json.loads(result.stdout)
     if measured["errors"]:
         raise RuntimeError(f"{measured['errors']} wrong answers from {server.base}{request.path}"
@@ -146,7 +152,8 @@ def load(server: Server, request: Request, options: Options) -> dict:
 
 def _line(name: str, measured: dict) -> str:
     return (f"{name:<9} {measured['throughput']:8.1f} req/s   p95 {measured['p95_ms']:7.1f} ms"
-            f"   p50 {measured['p50_ms']:6.1f} ms   {measured['requests']:6d} requests"
+            f"   p99 {measured['p99_ms']:7.1f} ms   p50 {measured['p50_ms']:6.1f} ms"
+            f"   {measured['requests']:6d} requests"
             f"   server CPU {measured['server_cpu_ms']:5.2f} ms/request"
             f"   load generator CPU {measured['client_cpu_percent']:3.0f}%")
 
@@ -164,9 +171,12 @@ def run_http(name: str, workload: HttpWorkload, options: Options) -> float:
             with baseline_server(workload.baseline, instance, options) as server:
                 results["baseline"].append(load(server, request, options))
             print(_line("baseline", results["baseline"][-1]), flush=True)
+        failed = _check(workload, instance)
     regie = statistics.median(run["throughput"] for run in results["regie"])
     baseline = statistics.median(run["throughput"] for run in results["baseline"])
     p95 = {side: statistics.median(run["p95_ms"] for run in runs)
+           for side, runs in results.items()}
+    p99 = {side: statistics.median(run["p99_ms"] for run in runs)
            for side, runs in results.items()}
     cpu = {side: statistics.median(run["server_cpu_ms"] for run in runs)
            for side, runs in results.items()}
@@ -174,9 +184,22 @@ def run_http(name: str, workload: HttpWorkload, options: Options) -> float:
           f"{options.workers} workers x {options.threads} threads, median of {options.repeat}:")
     for side, throughput in (("regie", regie), ("baseline", baseline)):
         print(f"{side:<9} {throughput:8.1f} req/s   p95 {p95[side]:7.1f} ms"
-              f"   server CPU {cpu[side]:5.2f} ms/request")
+              f"   p99 {p99[side]:7.1f} ms   server CPU {cpu[side]:5.2f} ms/request")
     print(f"CPU ratio (baseline CPU per request / Régie's): {cpu['baseline'] / cpu['regie']:.2f}")
+    print(f"p99 ratio (Régie's / baseline's): {p99['regie'] / p99['baseline']:.2f}")
+    if failed:
+        raise RuntimeError("checks failed after the runs: " + "; ".join(failed))
     return regie / baseline
+
+
+def _check(workload: HttpWorkload, instance: Instance) -> list[str]:
+    """Run and print the workload's checks; those that did not hold."""
+    failed = []
+    for what, held in workload.check(instance) if workload.check else ():
+        print(f"check {'ok    ' if held else 'FAILED'} {what}", flush=True)
+        if not held:
+            failed.append(what)
+    return failed
 
 
 def run_batch(name: str, workload: BatchWorkload, options: Options) -> float:

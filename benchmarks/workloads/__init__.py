@@ -3,8 +3,10 @@ the name becomes ``_`` in the file name), exposing ``WORKLOAD``, an :class:`Http
 :class:`BatchWorkload`.
 
 An HTTP workload arranges data in a new instance, then names one request that a signed-in
-person sends; the runner serves it with Régie (``regie serve``) and with the workload's baseline
-app under the same gunicorn settings, and loads both over HTTP from another process. A batch
+person sends (or a list of requests sent once each, for requests that change state); the runner
+serves it with Régie (``regie serve``) and with the workload's baseline app under the same
+gunicorn settings, loads both over HTTP from another process, then runs the workload's checks
+on what the runs left in the database. A batch
 workload times a piece of work done by Régie and by a baseline doing the same essential work.
 Either way the last line printed is ``ratio: X``, higher is better, 1.0 is as fast as the
 baseline.
@@ -30,6 +32,8 @@ class Request:
     cookie: str = ""
     method: str = "GET"
     status: int = 200
+    #: Paths sent in turn instead of ``path``, each once; the load ends when they run out.
+    paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ class HttpWorkload:
     #: The baseline app, as gunicorn's APP_MODULE (``module:factory()``); it gets the instance's
     #: database URL and secret key in ``BENCH_DATABASE_URL`` and ``BENCH_SECRET_KEY``.
     baseline: str
+    #: Run on the instance after all runs: what was checked and whether it held. The runner
+    #: prints them and fails when one did not hold.
+    check: Callable[[Instance], list[tuple[str, bool]]] | None = None
 
 
 @dataclass(frozen=True)
