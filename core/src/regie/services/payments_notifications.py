@@ -150,11 +150,27 @@ def _row(establishment_id: int, method: str, parsed: ProviderNotification | None
     if parsed is not None:
         row.reference = parsed.reference[:250]
         row.outcome = parsed.outcome
-        row.amount, row.currency, row.merchant = parsed.amount, parsed.currency, parsed.merchant
+        row.amount = parsed.amount
+        row.currency = _fitted(parsed.currency, 3)
+        row.merchant = _fitted(parsed.merchant, 100)
         row.code = parsed.code[:20]
         row.provider_reference = parsed.provider_reference[:250]
         row.details = {**parsed.details, **({"reason": parsed.reason} if parsed.reason else {})}
+        stated = {name: value for name, value in (("currency", parsed.currency),
+                                                  ("merchant", parsed.merchant))
+                  if value is not None and value != getattr(row, name)}
+        if stated:
+            row.details["stated"] = stated
     return row
+
+
+def _fitted(value: str | None, size: int) -> str | None:
+    """``value`` when it fits its column; else a shortened form ending in "…", which can
+    never equal the expected value, so the notification goes to review (the whole value is
+    kept in ``details["stated"]``) instead of failing to be stored and being lost."""
+    if value is None or len(value) <= size:
+        return value
+    return value[:size - 1] + "…"
 
 
 def _store_and_apply(runtime, establishment_id: int, method: str,
