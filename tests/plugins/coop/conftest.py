@@ -26,7 +26,7 @@ _numbers = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def coop_engine():
-    return engine_with_fake_method(["coop"])
+    return engine_with_fake_method(["coop", "mail_smtp"])
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from regie.api import gettext as _
 from regie_coop import accounts, reports
 from regie_coop.exports import csv_response
 from regie_coop.models import Distribution, Member, Operation, Order, Product
+from regie_coop.reminders import remind_debtors
 
 PLUGIN = "coop"
 
@@ -444,6 +445,21 @@ def balances_csv():
                                          _("Balance (minor units)")], rows)
 
 
+def remind():
+    try:
+        with _write() as session:
+            reminded = remind_debtors(session, current_runtime(), _place(session),
+                                      user=session.get(User, current_user.id))
+    except (Invalid, Veto) as exc:
+        flash(_("No reminder was sent: %(why)s", why=exc), "error")
+    else:
+        flash(_("%(n)d reminder(s) queued.", n=reminded.queued), "success")
+        if reminded.without_email:
+            flash(_("No e-mail address for: %(names)s.",
+                    names=", ".join(reminded.without_email)), "warning")
+    return redirect(url_for(".balances", show="debt"))
+
+
 def member_page(member_id: int):
     errors: dict = {}
     if request.method == "POST":
@@ -543,6 +559,7 @@ ROUTES = (
     ("/distributions/<int:distribution_id>/counter.csv", counter_csv, "coop.manage", ("GET",)),
     ("/balances", balances, "coop.manage", ("GET",)),
     ("/balances.csv", balances_csv, "coop.manage", ("GET",)),
+    ("/balances/remind", remind, "coop.manage", ("POST",)),
     ("/members/new", new_member, "coop.manage", ("GET", "POST")),
     ("/members/<int:member_id>", member_page, "coop.manage", ("GET", "POST")),
     ("/products", products, "coop.manage", ("GET", "POST")),
