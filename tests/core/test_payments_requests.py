@@ -115,3 +115,20 @@ def test_return_urls_point_at_our_pages_and_start_needs_a_pending_online_payment
     notify(regie_runtime, school, payment, "succeeded")
     with pytest.raises(Veto, match="already succeeded"):
         payments_requests.start_payment(regie_runtime, school.id, payment.id)
+
+
+def test_an_attempt_the_provider_refuses_to_start_is_cancelled_not_left_pending(
+        regie_runtime, school, account, monkeypatch):
+    from regie.testing.payments import FakeOnlineProvider
+
+    def refuse(self, payment, urls):
+        raise Veto("the provider needs the payer's e-mail address")
+
+    monkeypatch.setattr(FakeOnlineProvider, "start", refuse)
+    request = ask(regie_runtime, school, account)
+    with pytest.raises(Veto, match="e-mail"):
+        payments_requests.pay_request(regie_runtime, school.id, request.token, FAKE_METHOD)
+    with regie_runtime.db.session() as session:
+        [attempt] = payments_requests.attempts(
+            session, payments_requests.by_token(session, school.id, request.token))
+        assert attempt.state == "cancelled" and "e-mail" in attempt.note

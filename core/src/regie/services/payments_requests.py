@@ -20,6 +20,7 @@ from regie.services.money import Money
 from regie.services.payments import (
     Actor,
     amount_of,
+    cancel,
     create_payment,
     method_of,
     payment_view,
@@ -138,7 +139,13 @@ def pay_request(runtime, establishment: Establishment | int, token: str, method_
             payer_email=payer_email or request.payer_email, payer_name=payer_name,
             request=request, actor="payer")
         payment_id = payment.id
-    return payment, start_payment(runtime, establishment_id, payment_id)
+    try:
+        return payment, start_payment(runtime, establishment_id, payment_id)
+    except Veto as refusal:
+        with runtime.db.transaction() as session:
+            cancel(session, runtime, session.get(Establishment, establishment_id), payment_id,
+                   reason=str(refusal), actor="payer")
+        raise
 
 
 def start_payment(runtime, establishment: Establishment | int,
