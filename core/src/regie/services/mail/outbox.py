@@ -263,8 +263,10 @@ def _record(runtime: Runtime, results: list[DeliveryResult], transport: str,
             now: dt.datetime) -> SendReport:
     sent = retrying = failed = 0
     with runtime.db.transaction() as session:
+        messages = {message.id: message for message in session.scalars(
+            select(MailMessage).where(MailMessage.id.in_([result.key for result in results])))}
         for result in results:
-            message = session.get(MailMessage, result.key)
+            message = messages.get(result.key)
             if message is None or message.state != SENDING:
                 continue
             message.claimed_at = None
