@@ -92,6 +92,8 @@ def test_an_online_order_sends_the_member_to_the_core_payment_page(
                          {f"product_{products['bread']}": "1", "method": "online"})
     assert sent.status_code == 302 and f"/{SLUG}/pay/" in sent.headers["Location"]
     assert member_balance(regie_runtime, alice) == -420, "not credited before the notification"
+    account = client.get(f"{BASE}/account").get_data(as_text=True)
+    assert "Pay now" in account and sent.headers["Location"] in account, "can pay it later"
 
 
 def test_validation_resolving_on_the_spot_as_cheque_and_the_counter(

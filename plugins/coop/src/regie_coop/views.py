@@ -345,8 +345,9 @@ def _member_action(distribution_id: int, member_id: int) -> dict:
             member = _get(session, Member, member_id)
             order = accounts.order_of(session, place, distribution, member)
             if action == "resolve":
-                operation = _get(session, Operation, int(request.form.get("operation", 0)))
-                if operation.member_id != member.id:
+                operation = _get(session, Operation, request.form.get("operation", 0, type=int))
+                if (operation.member_id, operation.distribution_id) != (member.id,
+                                                                        distribution.id):
                     abort(404)
                 method = request.form.get("real_type", "")
                 accounts.resolve(operation, method, _fields_for(method, fields))
