@@ -162,7 +162,10 @@ def test_balances_are_filtered_sorted_paginated_and_exported_safely(
 
 
 def test_the_money_pot_with_other_methods_is_refused_with_a_clear_message(
-        regie_runtime, group):
+        regie_runtime, group, make_establishment):
+    with pytest.raises(Veto, match="untick either the money pot or the other methods"):
+        make_establishment("amap-cagnotte", plugins={
+            "coop": {"method_money_pot": True, "method_cash": True}})
     with regie_runtime.db.transaction() as session:
         place = session.get(Establishment, group.id)
         with pytest.raises(Veto, match="money pot cannot be offered together"):

@@ -40,6 +40,11 @@ def regie_roles():
 
 
 @hookimpl
+def regie_plugin_installed(session, establishment, settings):
+    accounts.check_settings(settings)
+
+
+@hookimpl
 def regie_settings_changed_precommit(session, establishment, old, new):
     accounts.check_settings(new)
 
