@@ -171,3 +171,16 @@ def test_the_money_pot_with_other_methods_is_refused_with_a_clear_message(
         with pytest.raises(Veto, match="money pot cannot be offered together"):
             establishments.update_settings(session, regie_runtime.engine, place, "coop",
                                            {"method_money_pot": True})
+
+
+def test_the_settings_page_explains_why_the_money_pot_is_refused(client, group, make_user,
+                                                                 regie_runtime):
+    make_user("manager", roles={group: ["manager"]})
+    manager = sign_in(client, "manager")
+    page = f"/{SLUG}/admin/modules/coop/settings"
+    refused = manager.submit(page, {"setting_method_money_pot": "y", "setting_method_cash": "y"})
+    assert "untick either the money pot or the other methods" in refused.get_data(as_text=True)
+    with regie_runtime.db.session() as session:
+        stored = establishments.enabled_plugins(session.get(Establishment, group.id),
+                                                regie_runtime.engine)["coop"]
+    assert not stored.get("method_money_pot"), "nothing saved"
