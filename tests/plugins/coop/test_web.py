@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from regie.api import Establishment, Veto
 from regie.services import establishments
+from regie_coop import accounts
 from regie_coop.models import Distribution, Member, Operation, Order
 
 from .conftest import SLUG, member_balance
@@ -184,3 +185,16 @@ def test_the_settings_page_explains_why_the_money_pot_is_refused(client, group, 
         stored = establishments.enabled_plugins(session.get(Establishment, group.id),
                                                 regie_runtime.engine)["coop"]
     assert not stored.get("method_money_pot"), "nothing saved"
+
+
+def test_paying_a_debt_online_checks_the_amount_and_goes_to_the_payment_page(
+        client, alice, transaction, regie_runtime):
+    with transaction() as (session, place):
+        accounts.add_debt(session, place, session.get(Member, alice), "membership", 1500)
+    member = sign_in(client, "alice")
+    refused = member.submit(f"{BASE}/account", {"amount": "-3"}, action=f"{BASE}/account/pay")
+    assert refused.status_code == 422 and "must be more than zero" in refused.get_data(
+        as_text=True)
+    sent = member.submit(f"{BASE}/account", {"amount": "15"}, action=f"{BASE}/account/pay")
+    assert sent.status_code == 302 and f"/{SLUG}/pay/" in sent.headers["Location"]
+    assert member_balance(regie_runtime, alice) == -1500

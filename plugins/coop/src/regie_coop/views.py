@@ -145,6 +145,9 @@ def _account_page(session, member: Member, *, own: bool, errors: dict | None = N
 
 
 def pay_debt():
+    member = _own_member(db_session())
+    if member is None:
+        abort(404)
     errors: dict = {}
     amount = _amount("amount", errors)
     if not _settings().get("method_online"):
@@ -152,17 +155,13 @@ def pay_debt():
     if not errors:
         try:
             with _write() as session:
-                member = _own_member(session)
-                if member is None:
-                    abort(404)
                 operation = accounts.pay_debt_online(session, current_runtime(),
-                                                     _place(session), member, amount,
-                                                     actor=_actor())
+                                                     _place(session), _own_member(session),
+                                                     amount, actor=_actor())
                 return _to_payment_page(operation)
         except (Invalid, Veto) as exc:
             _failed(exc, errors)
-    return _account_page(db_session(), _own_member(db_session()), own=True, errors=errors,
-                         status=422)
+    return _account_page(db_session(), member, own=True, errors=errors, status=422)
 
 
 def _to_payment_page(operation: Operation):
