@@ -221,3 +221,26 @@ def test_a_cheque_without_its_number_stops_validation_with_the_members_name(
     with pytest.raises(Veto, match="payment of Alice cannot be recorded"):
         validate(regie_runtime, transaction, distribution_id)
     assert member_balance(regie_runtime, alice) == -250, "nothing recorded"
+
+
+def test_simultaneous_submissions_of_one_member_make_one_order(transaction, regie_runtime,
+                                                               make_member, make_distribution,
+                                                               products):
+    """A double tap on "Order" (or two tabs) must not fail on the one-order-per-member rule."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    member_id, distribution_id = make_member(), make_distribution(days=2)
+    barrier = threading.Barrier(6)
+
+    def submit(_index):
+        barrier.wait()
+        return order(transaction, member_id, distribution_id, {products["eggs"]: 2000}, "cash")
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(submit, range(6)))
+    assert [total for total, _payment in results] == [500] * 6
+    assert sum(1 for _total, payment in results if payment is not None) == 1
+    with regie_runtime.db.session() as session:
+        assert len(session.scalars(select(Order).where(Order.member_id == member_id)).all()) == 1
+    assert member_balance(regie_runtime, member_id) == -500

@@ -30,6 +30,7 @@ from regie.api import (
     create_payment_request,
     format_money,
     gettext,
+    lock,
     open_account,
     payment_request_link,
     post_entry,
@@ -281,6 +282,9 @@ def place_order(session: Session, runtime, establishment: Establishment, member:
     start paying what it adds with ``method``; returns the order and the payment operation
     (pending, or ``None`` for the money pot and when nothing was added)."""
     now = now or utcnow()
+    # One order change per member at a time: a second submission waits here and then sees
+    # the order the first one created (SQLite write transactions are already serial).
+    session.scalar(lock(select_for(establishment, Member, Member.id == member.id)))
     offered = offered_methods(settings)
     if not distribution.orders_open_at <= now < distribution.orders_close_at:
         raise Veto(_("Orders for this distribution are closed: they are taken from %(start)s "
