@@ -459,6 +459,8 @@ def send_receipt(payment_id: int):
             form.form_errors.append(str(error))
         else:
             return _sent_or_explained(message_id)
+        session = db_session()  # the write session now: the first one was closed
+        payment = _payment(session, payment_id)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("mail/receipt.html", form=form, payment=payment, limit_kb=limit_kb,
                            receipt_name=_receipt_filename(session, payment)), status
@@ -536,6 +538,7 @@ def letters_batch(batch_id: int):
         else:
             letters.enqueue(runtime, letters.get(db_session(), g.establishment, batch_id))
             return redirect(url_for("establishment.job", job_id=job_id))
+        batch = _batch(db_session(), batch_id)  # the write session now: the first was closed
     return render_template("mail/letters.html", batch=batch, form=form,
                            missing=letters.missing_addresses(batch),
                            address_form=ActionForm()), 422 if form.form_errors else 200
