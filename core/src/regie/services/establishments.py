@@ -9,7 +9,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from regie.db import postcommit
 from regie.db.models import Establishment, EstablishmentPlugin, User
@@ -104,7 +104,7 @@ def update(session: Session, establishment: Establishment, fields: dict[str, Any
 def by_slug(session: Session, slug: str) -> Establishment:
     establishment = session.scalar(
         select(Establishment).where(Establishment.slug == slug)
-        .options(selectinload(Establishment.plugins)))
+        .options(joinedload(Establishment.plugins)))
     if establishment is None:
         raise NotFound(_("no establishment '%(slug)s'", slug=slug))
     return establishment
