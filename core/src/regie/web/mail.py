@@ -104,16 +104,22 @@ class ResendForm(FlaskForm):
 @bp.route("/mail/<int:message_id>/retry", methods=["POST"])
 @require_permission(SEND)
 def retry(message_id: int):
-    return _act(message_id, outbox.retry, _("The mail is being sent again."))
+    refused = _change(message_id, outbox.retry)
+    return refused or _sent_or_explained(message_id)
 
 
 @bp.route("/mail/<int:message_id>/cancel", methods=["POST"])
 @require_permission(SEND)
 def cancel(message_id: int):
-    return _act(message_id, outbox.cancel, _("The mail is abandoned; it stays listed."))
+    refused = _change(message_id, outbox.cancel)
+    if refused:
+        return refused
+    flash(_("The mail is abandoned; it stays listed."), "success")
+    return redirect(url_for("mail.message", message_id=message_id))
 
 
-def _act(message_id: int, action, done: str):
+def _change(message_id: int, action):
+    """Apply ``action`` (retry, cancel) to the message; a redirect saying why when refused."""
     if not ActionForm().validate_on_submit():
         abort(400)
     session = write_session()
@@ -125,10 +131,7 @@ def _act(message_id: int, action, done: str):
     except Veto as error:
         flash(str(error), "error")
         return redirect(url_for("mail.message", message_id=message_id))
-    if action is outbox.retry:
-        return _sent_or_explained(message_id)
-    flash(done, "success")
-    return redirect(url_for("mail.message", message_id=message_id))
+    return None
 
 
 @bp.route("/mail/<int:message_id>/resend", methods=["POST"])
