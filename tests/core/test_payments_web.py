@@ -327,3 +327,25 @@ def test_refund_and_cancel_from_the_detail_page(accountant, account, regie_runti
     first, second = payment_rows(regie_runtime)
     assert (first.state, first.refunded_amount, second.state) == ("refunded", 400, "cancelled")
     assert f"6,00{NBSP}€" in html(accountant.get(f"/ecole/accounts/{account.id}"))
+
+
+def test_a_payment_recorded_with_send_by_mail_opens_the_mail_assistant(cashier, account,
+                                                                       regie_runtime, school):
+    from regie.services.mail import settings as mail_settings
+
+    url = "/ecole/payments/new?method=cash"
+    assert 'name="send_receipt"' in html(cashier.get(url))
+    assert 'name="send_receipt" type="checkbox" value="y" checked' not in html(cashier.get(url))
+    with regie_runtime.db.transaction() as session:
+        mail_settings.update(session, regie_runtime.engine,
+                             session.get(Establishment, school.id), {"receipt_by_mail": "on"})
+    assert "checked" in re.search(r"<input[^>]*send_receipt[^>]*>", html(cashier.get(url)))[0]
+
+    done = cashier.submit(url, {"account": "1", "amount": "4,00", "send_receipt": "y"})
+    [payment] = payment_rows(regie_runtime)
+    assert done.headers["Location"].endswith(f"/ecole/mail/receipts/{payment.id}")
+    assert cashier.get(done.headers["Location"]).status_code == 200
+    plain = cashier.submit(url, {"account": "1", "amount": "5,00", "send_receipt": ""})
+    assert "/ecole/payments/" in plain.headers["Location"]
+    detail = html(cashier.get(plain.headers["Location"]))
+    assert "/ecole/mail/receipts/" in detail, "the receipt panel offers to send it by mail"

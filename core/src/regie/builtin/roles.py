@@ -8,6 +8,8 @@ VIEW_AUDIT = "audit.view"
 PAYMENTS_VIEW = "payments.view"
 PAYMENTS_MANAGE = "payments.manage"
 PAYMENTS_REVIEW = "payments.review"
+MAIL_VIEW = "mail.view"
+MAIL_SEND = "mail.send"
 
 
 @hookimpl
@@ -16,11 +18,11 @@ def regie_roles():
         Role("manager", _l("Establishment administrator"), {"*"},
              _l("Everything in the establishment: modules, settings, users, audit log.")),
         Role("auditor", _l("Auditor"), {VIEW_AUDIT}, _l("Reads the audit log.")),
-        Role("cashier", _l("Cashier"), {PAYMENTS_VIEW, PAYMENTS_MANAGE},
-             _l("Records money received at the desk, asks payers to pay online, reads "
-                "accounts and payments.")),
+        Role("cashier", _l("Cashier"), {PAYMENTS_VIEW, PAYMENTS_MANAGE, MAIL_VIEW, MAIL_SEND},
+             _l("Records money received at the desk, mails receipts, asks payers to pay "
+                "online, reads accounts and payments.")),
         Role("accountant", _l("Accountant"),
-             {PAYMENTS_VIEW, PAYMENTS_MANAGE, PAYMENTS_REVIEW, VIEW_AUDIT},
+             {PAYMENTS_VIEW, PAYMENTS_MANAGE, PAYMENTS_REVIEW, VIEW_AUDIT, MAIL_VIEW, MAIL_SEND},
              _l("What a cashier does, and refunds, settles the payments to review, reads the "
                 "audit log.")),
     ]

@@ -42,10 +42,12 @@ from regie.i18n import gettext as _
 from regie.i18n import lazy_gettext as _l
 from regie.services import ledger, payments, payments_notifications, payments_requests
 from regie.services.errors import Invalid, NotFound, Veto
+from regie.services.mail import settings as mail_settings
 from regie.services.money import Money, MoneyError, parse
 from regie.services.providers import AutoSubmitForm, RawRequest
 from regie.web.context import can, current_runtime, db_session, require_permission, write_session
 from regie.web.forms import ActionForm, choices, looks_like_email, show_errors
+from regie.web.mail import SEND as MAIL_SEND
 from regie.web.mounting import establishment_blueprint
 from regie.web.pagination import paginate
 from regie.web.security import allow_form_action
@@ -380,6 +382,8 @@ class ManualForm(FlaskForm):
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=250)],
                             description=_l("Unique for the method; empty: the next number."))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    send_receipt = BooleanField(_l("Send the receipt by mail"),
+                                description=_l("The mail assistant opens once it is recorded."))
 
 
 def _manual_form(provider) -> ManualForm:
@@ -439,19 +443,24 @@ def new():
     chosen = next((m for m in manual if m.code == request.args.get("method")), manual[0])
     provider = payments.provider_for(current_runtime(), g.establishment, chosen)
     form = _manual_form(provider)
-    if request.method == "GET" and request.args.get("account"):
-        form.account.data = request.args["account"]
+    may_mail = can(MAIL_SEND)
+    if request.method == "GET":
+        form.account.data = request.args.get("account") or form.account.data
+        form.send_receipt.data = may_mail and mail_settings.of_establishment(
+            db_session(), g.establishment).receipt_by_mail
     if request.method == "POST":
         form.validate()
         recorded = _record(form, chosen, provider)
         if recorded:
             flash(_("Payment recorded: receipt no. %(number)s.", number=recorded[1]),
                   "success")
+            if may_mail and form.send_receipt.data:
+                return redirect(url_for("mail.send_receipt", payment_id=recorded[0]))
             return redirect(url_for(".detail", payment_id=recorded[0]))
     status = 400 if request.method == "POST" else 200
     detail_fields = [form[f"detail_{name}"] for name, _label, _required in provider.fields()]
     return render_template("payments/new.html", form=form, methods=manual, chosen=chosen,
-                           detail_fields=detail_fields), status
+                           detail_fields=detail_fields, may_mail=may_mail), status
 
 
 # --- accounts ------------------------------------------------------------------------------
