@@ -22,7 +22,14 @@ MANAGE = "establishment.manage"
 
 
 def modules_for_user() -> list[dict]:
-    """The enabled plugins' menu entries the signed-in user may open, in hook order."""
+    """The enabled plugins' menu entries the signed-in user may open, in hook order (computed
+    once per request: the menu and the home page's cards both show them)."""
+    if "modules_for_user" not in g:
+        g.modules_for_user = _modules_for_user()
+    return g.modules_for_user
+
+
+def _modules_for_user() -> list[dict]:
     engine = current_runtime().engine
     modules = []
     for entry in engine.entries("regie_blueprints"):
