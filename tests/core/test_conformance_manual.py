@@ -4,20 +4,12 @@ method that meets the core's guarantees, before any real provider runs it."""
 
 import pytest
 
-from regie.runtime import Runtime
 from regie.testing.payments import FakeAdapter, OnlineMethodConformance, engine_with_fake_method
 
 
 @pytest.fixture(scope="module")
-def fake_engine():
+def regie_engine():
     return engine_with_fake_method()
-
-
-@pytest.fixture
-def regie_runtime(regie_config, fake_engine):
-    runtime = Runtime(regie_config, engine=fake_engine)
-    yield runtime
-    runtime.close()
 
 
 class TestFakeOnlineMethodConformance(OnlineMethodConformance):

@@ -8,22 +8,14 @@ from sqlalchemy import text
 
 from regie.cli.common import State
 from regie.cli.main import cli
-from regie.runtime import Runtime
 from regie.testing.payments import engine_with_fake_method
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
 
 @pytest.fixture(scope="module")
-def fake_engine():
+def regie_engine():
     return engine_with_fake_method()
-
-
-@pytest.fixture
-def regie_runtime(regie_config, fake_engine):
-    runtime = Runtime(regie_config, engine=fake_engine)
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture

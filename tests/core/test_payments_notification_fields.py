@@ -3,7 +3,6 @@ sends the notification to review with the whole value as evidence, it is never l
 
 import pytest
 
-from regie.runtime import Runtime
 from regie.services.providers import RawRequest
 from regie.testing.payments import (
     FAKE_MERCHANT,
@@ -15,15 +14,8 @@ from regie.testing.payments import (
 
 
 @pytest.fixture(scope="module")
-def fake_engine():
+def regie_engine():
     return engine_with_fake_method()
-
-
-@pytest.fixture
-def regie_runtime(regie_config, fake_engine):
-    runtime = Runtime(regie_config, engine=fake_engine)
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import pytest
 
 from regie.db.base import utcnow
 from regie.db.models import Establishment
-from regie.runtime import Runtime
 from regie.services import ledger, payments, payments_requests
 from regie.services.errors import Invalid, NotFound, Veto
 from regie.services.payments_notifications import receive_notification
@@ -15,15 +14,8 @@ from regie.testing.payments import FAKE_METHOD, FakeAdapter, engine_with_fake_me
 
 
 @pytest.fixture(scope="module")
-def fake_engine():
+def regie_engine():
     return engine_with_fake_method()
-
-
-@pytest.fixture
-def regie_runtime(regie_config, fake_engine):
-    runtime = Runtime(regie_config, engine=fake_engine)
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture

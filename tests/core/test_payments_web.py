@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from regie.db.models import Establishment
 from regie.db.money import Payment, PaymentNotification, PaymentRequest
-from regie.runtime import Runtime
 from regie.services import ledger, payments
 from regie.services.providers import AutoSubmitForm, PaymentView
 from regie.testing.payments import (
@@ -29,15 +28,8 @@ CALLBACK = f"/callbacks/ecole/payments/notify/{FAKE_METHOD}"
 
 
 @pytest.fixture(scope="module")
-def fake_engine():
+def regie_engine():
     return engine_with_fake_method()
-
-
-@pytest.fixture
-def regie_runtime(regie_config, fake_engine):
-    runtime = Runtime(regie_config, engine=fake_engine)
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture

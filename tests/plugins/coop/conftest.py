@@ -13,7 +13,6 @@ from collections.abc import Callable
 import pytest
 
 from regie.api import Establishment
-from regie.runtime import Runtime
 from regie.testing.payments import engine_with_fake_method
 from regie_coop import accounts
 from regie_coop.models import Distribution, Member, Product
@@ -25,15 +24,8 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def coop_engine():
+def regie_engine():
     return engine_with_fake_method(["coop", "mail_smtp"])
-
-
-@pytest.fixture
-def regie_runtime(regie_config, coop_engine):
-    runtime = Runtime(regie_config, engine=coop_engine)
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture

@@ -27,13 +27,21 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def regie_engine() -> Engine:
-    """The plugin engine with every plugin of the default configuration loaded."""
+def regie_default_engine() -> Engine:
+    """The plugin engine with every plugin of the default configuration loaded (their models
+    with it, so the test database has every table)."""
     return Engine(load_config(environ={}).plugins, reserved_cli=CORE_COMMANDS)
 
 
 @pytest.fixture(scope="session")
-def regie_test_database(regie_engine) -> Iterator[TestDatabase]:
+def regie_engine(regie_default_engine) -> Engine:
+    """The engine tests run with. Override it in a module or conftest (any scope) to load
+    other plugins or builtins, e.g. ``regie.testing.payments.engine_with_fake_method()``."""
+    return regie_default_engine
+
+
+@pytest.fixture(scope="session")
+def regie_test_database(regie_default_engine) -> Iterator[TestDatabase]:
     server = None
     if os.environ.get("REGIE_TEST_DATABASE", "sqlite") == "postgres":
         server = require_service("postgres")
