@@ -32,7 +32,7 @@ class TestDatabase:
             self.url = make_url(server_url).set(database=name).render_as_string(
                 hide_password=False)
             self._database = Database(self.url)
-            Model.metadata.create_all(self._database.engine)
+            self._create_tables()
 
     def url_for_test(self, folder: Path) -> str:
         """The URL a test uses: a new SQLite file, or the emptied PostgreSQL database."""
@@ -42,10 +42,16 @@ class TestDatabase:
             Model.metadata.create_all(database.engine)
             database.dispose()
             return url
+        if len(Model.metadata.tables) != self._tables:
+            self._create_tables()  # a test module loaded a plugin with tables of its own
         tables = ", ".join(f'"{table.name}"' for table in Model.metadata.sorted_tables)
         with self._database.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         return self.url
+
+    def _create_tables(self) -> None:
+        Model.metadata.create_all(self._database.engine)
+        self._tables = len(Model.metadata.tables)
 
     def drop(self) -> None:
         if self._database is None:

@@ -51,8 +51,9 @@ def regie_test_database(regie_default_engine) -> Iterator[TestDatabase]:
 
 
 @pytest.fixture
-def regie_config(tmp_path, regie_test_database):
-    """Configuration of a throw-away instance in ``tmp_path`` with its schema created."""
+def regie_config(tmp_path, regie_test_database, regie_engine):
+    """Configuration of a throw-away instance in ``tmp_path`` with its schema created (for the
+    models of ``regie_engine``'s plugins too: loading them registers their tables)."""
     return load_config(
         tmp_path, environ={},
         secret_key="test-secret-key",
