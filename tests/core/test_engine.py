@@ -164,3 +164,31 @@ def test_a_plugin_listed_twice_is_refused(echo):
         Engine(["alpha", "alpha"])
     assert [str(problem) for problem in refused.value.problems] == [
         "alpha: listed twice in 'plugins'"]
+
+
+def test_a_plugin_declares_hooks_that_other_plugins_implement_without_importing_it(site):
+    site.install("till", "regie_till")
+    site.install("fiscal", "regie_fiscal.py")
+
+    engine = Engine(["fiscal", "till"])  # the implementation loads before the declaration
+
+    till = engine.plugins["till"].module
+    assert till.close(engine, total=1250) == ["fiscalised 1250"]
+
+
+def test_a_hook_of_a_plugin_that_is_not_loaded_is_an_unknown_hook(site):
+    site.install("fiscal", "regie_fiscal.py")
+
+    with pytest.raises(PluginLoadError) as raised:
+        Engine(["fiscal"])
+
+    assert "unknown hook 'regie_till_closed'" in str(raised.value)
+
+
+def test_hookspecs_that_cannot_be_imported_are_reported(site):
+    site.install("badspecs", "broken/regie_bad_hookspecs.py")
+
+    with pytest.raises(PluginLoadError) as raised:
+        Engine(["badspecs"])
+
+    assert "hookspecs 'regie_nowhere.hookspecs' cannot be added" in str(raised.value)

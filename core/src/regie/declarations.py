@@ -40,13 +40,16 @@ class PluginInfo:
     """What a plugin module says about itself, as its module attribute ``plugin_info``.
 
     ``migrations`` names the package holding the plugin's Alembic versions (branch label = the
-    plugin's name), or ``None`` when the plugin has no tables.
+    plugin's name), or ``None`` when the plugin has no tables. ``hookspecs`` names a module of
+    hookspecs (marked with ``pluggy.HookspecMarker("regie")``) that this plugin calls and other
+    plugins may implement, its own plugin API (e.g. ``regie_billpay_fiscalize``).
     """
 
     label: str
     description: str = ""
     settings: tuple[Setting, ...] = ()
     migrations: str | None = None
+    hookspecs: str | None = None
 
 
 @attrs.frozen

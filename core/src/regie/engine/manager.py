@@ -4,6 +4,7 @@ plugins registered through it."""
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import re
 import types
@@ -53,6 +54,24 @@ class Registered:
         return getattr(item, "code", None) or item.name
 
 
+def _add_plugin_hookspecs(pm: pluggy.PluginManager, loaded: list[LoadedPlugin]
+                          ) -> tuple[list[LoadedPlugin], list[Problem]]:
+    """Add the hookspecs that plugins declare for other plugins to implement (``PluginInfo.
+    hookspecs``), before any plugin is registered, so an implementation is checked whatever
+    the config order. A plugin whose hookspecs cannot be imported is not loaded."""
+    usable, problems = [], []
+    for plugin in loaded:
+        if plugin.info.hookspecs:
+            try:
+                pm.add_hookspecs(importlib.import_module(plugin.info.hookspecs))
+            except Exception as exc:
+                problems.append(Problem(plugin.name, f"hookspecs '{plugin.info.hookspecs}' "
+                                                     f"cannot be added: {exc!r}"))
+                continue
+        usable.append(plugin)
+    return usable, problems
+
+
 def _builtin_modules() -> list[types.ModuleType]:
     from regie.builtin import documents, mail, methods, roles, servers, tasks
 
@@ -72,6 +91,8 @@ class Engine:
         self.pm.add_hookspecs(hookspecs)
         self.names = list(names)
         loaded, problems = load_plugins(self.names)
+        loaded, spec_problems = _add_plugin_hookspecs(self.pm, loaded)
+        problems.extend(spec_problems)
         self.plugins: dict[str, LoadedPlugin] = {}
         builtin_modules = _builtin_modules() if builtins is None else builtins
         # pluggy calls the last registered first: register in reverse so calls follow the
