@@ -1,33 +1,76 @@
 """The Markets plugin: hook implementations."""
 
-from flask import Blueprint, render_template
-
-from regie.api import PluginInfo, Role, WebBlueprint, hookimpl, require_permission
+from regie.api import PluginInfo, Role, Setting, WebBlueprint, hookimpl
 from regie.api import lazy_gettext as _l
+from regie_markets import models  # noqa: F401  (tables in the metadata)
+
+VIEW, FIELD, TRADERS_EDIT, BLOCK = ("markets.view", "markets.field", "markets.traders.edit",
+                                    "markets.block")
+COLLECT, INVOICE, IMPORT, EXPORT = ("markets.collect", "markets.invoice", "markets.import",
+                                    "markets.export")
+SIRENE, ADMIN = "markets.sirene", "markets.admin"
+
+PLACIER = frozenset({VIEW, FIELD, IMPORT})
+REGIE = frozenset({VIEW, TRADERS_EDIT, COLLECT, INVOICE, IMPORT, EXPORT})
+CADRE = frozenset({VIEW, FIELD, TRADERS_EDIT, BLOCK, EXPORT, SIRENE})
+ADMIN_ROLE = frozenset({VIEW, FIELD, TRADERS_EDIT, BLOCK, COLLECT, INVOICE, IMPORT, EXPORT,
+                        SIRENE, ADMIN})
+ROLE_CODES = ("markets.placier", "markets.regie", "markets.cadre", "markets.admin")
 
 plugin_info = PluginInfo(
     label=_l("Markets"),
     description=_l("Traders, placiers, tickets and invoicing of municipal markets."),
+    settings=(
+        Setting("kbis_validity_months", _l("K-bis: months between two checks"), kind="int",
+                default=12),
+        Setting("kbis_alert_days", _l("K-bis: alert this many days before the next check"),
+                kind="int", default=30),
+        Setting("insurance_alert_days", _l("Insurance: alert this many days before its end"),
+                kind="int", default=30),
+        Setting("arrears_amount_alert", _l("Arrears amount: alert from (cents)"), kind="int",
+                default=5000),
+        Setting("arrears_amount_limit", _l("Arrears amount: limit (cents)"), kind="int",
+                default=20000),
+        Setting("arrears_count_alert", _l("Arrears invoices: alert from"), kind="int",
+                default=1),
+        Setting("arrears_count_limit", _l("Arrears invoices: limit"), kind="int", default=3),
+        Setting("attendance_months", _l("Attendance period (months)"), kind="int", default=12),
+        Setting("seniority_tickets", _l("Tickets in the period that give a start date"),
+                kind="int", default=37),
+        Setting("active_days", _l("Active trader: a ticket in the last days"), kind="int",
+                default=60),
+        Setting("default_metres", _l("Metres prefilled when the trader has no habit"),
+                kind="int", default=6),
+        Setting("autoclose_seconds", _l("Close validated placier forms after (seconds, 0: "
+                                        "never)"), kind="int", default=0),
+        Setting("stats_mode", _l("Current market stats widget"), kind="choice",
+                default="simple",
+                choices=(("simple", _l("Simple: this placier")),
+                         ("complete", _l("Complete: all placiers and 30-day average")))),
+        Setting("demo_widgets", _l("Show the badge emulation and PC scan widgets"),
+                kind="bool", default=False),
+    ),
+    migrations="regie_markets.migrations",
 )
-
-
-def _blueprint() -> Blueprint:
-    blueprint = Blueprint("plugin_markets", __name__, template_folder="templates")
-
-    @blueprint.route("/")
-    @require_permission("markets.view")
-    def index():
-        return render_template("markets/index.html")
-
-    return blueprint
 
 
 @hookimpl
 def regie_blueprints():
-    return [WebBlueprint(_blueprint(), menu_label=_l("Markets"), menu_icon="markets",
-                         permission="markets.view")]
+    from regie_markets.views import blueprint
+
+    return [WebBlueprint(blueprint(), menu_label=_l("Markets"), menu_icon="markets",
+                         permission=VIEW)]
 
 
 @hookimpl
 def regie_roles():
-    return [Role("markets.staff", _l("Markets: staff"), {"markets.view"})]
+    return [
+        Role("markets.placier", _l("Markets: placier"), PLACIER,
+             _l("Works on the market with a phone: tickets, placement, trader summaries.")),
+        Role("markets.regie", _l("Markets: régie"), REGIE,
+             _l("Secretariat: trader records, invoicing, payments, imports, exports.")),
+        Role("markets.cadre", _l("Markets: cadre"), CADRE,
+             _l("Supervises: blocks traders, removes blocking surcharges, SIRENE alerts.")),
+        Role("markets.admin", _l("Markets: administrator"), ADMIN_ROLE,
+             _l("Everything, including settings and lists.")),
+    ]
