@@ -1,0 +1,185 @@
+"""The back office as an SQL database reached by any SQLAlchemy URL, through the mapping.
+
+Tables are reflected, so the agent needs no model of the back office: the mapping names the
+tables and columns. Payments are deduplicated by their reference (and the payment mode, when
+the mode column is mapped), as the back office itself does: a reference already there is
+reported with the number of the existing row and not written again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import MetaData, Table, and_, create_engine, insert, select, update
+from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+
+from regie.api import gettext as _
+from regie_reservation.agent.config import AgentConfig, Entity
+from regie_reservation.agent.records import (
+    BackOfficeError,
+    IndividualRecord,
+    PassageRecord,
+    PaymentRecord,
+    ReservationRecord,
+    Written,
+    from_cents,
+    individual_from,
+    passage_from,
+)
+
+_CHUNK = 500
+
+
+class SqlBackOffice:
+    def __init__(self, config: AgentConfig) -> None:
+        self.config = config
+        self.engine = create_engine(config.url, pool_pre_ping=True)
+        self.metadata = MetaData(schema=config.schema)
+        self._tables: dict[str, Table] = {}
+        self.skipped: list[str] = []
+        """Rows that could not be read since the last look, with the reason."""
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _table(self, name: str) -> tuple[Entity, Table]:
+        entity = self.config.entity(name)
+        if entity is None:
+            raise BackOfficeError(_("the mapping has no [backoffice.%(name)s] section",
+                                    name=name))
+        if name not in self._tables:
+            try:
+                table = Table(entity.table, self.metadata, autoload_with=self.engine)
+            except NoSuchTableError:
+                raise BackOfficeError(_("table %(table)s not found in the back office",
+                                        table=entity.table)) from None
+            except SQLAlchemyError as exc:
+                raise BackOfficeError(_("back office unreachable: %(error)s",
+                                        error=_short(exc))) from None
+            unknown = [column for column in entity.columns.values()
+                       if column not in table.columns]
+            if unknown:
+                raise BackOfficeError(_("table %(table)s has no column %(columns)s",
+                                        table=entity.table, columns=", ".join(unknown)))
+            self._tables[name] = table
+        return entity, self._tables[name]
+
+    def _rows(self, name: str, *criteria: Any) -> list[dict[str, Any]]:
+        entity, table = self._table(name)
+        columns = [table.c[column].label(field) for field, column in entity.columns.items()]
+        try:
+            with self.engine.connect() as connection:
+                return [dict(row._mapping) for row in connection.execute(
+                    select(*columns).where(*criteria))]
+        except SQLAlchemyError as exc:
+            raise BackOfficeError(_("back office unreachable: %(error)s",
+                                    error=_short(exc))) from None
+
+    def individuals(self, external_ids: set[str] | None = None) -> list[IndividualRecord]:
+        entity, table = self._table("individuals")
+        column = table.c[entity.columns["external_id"]]
+        if external_ids is None:
+            rows = self._rows("individuals")
+        else:
+            rows = [row for chunk in _chunks(external_ids)
+                    for row in self._rows("individuals", column.in_(_keys(column, chunk)))]
+        return self._convert(rows, lambda row: individual_from(row, self.config.money))
+
+    def passages(self, since: dt.date, individuals: set[str] | None = None
+                 ) -> list[PassageRecord]:
+        entity, table = self._table("passages")
+        day = table.c[entity.columns["day"]]
+        who = table.c[entity.columns["individual"]]
+        if individuals is None:
+            rows = self._rows("passages", day >= since)
+        else:
+            rows = [row for chunk in _chunks(individuals)
+                    for row in self._rows("passages", day >= since,
+                                          who.in_(_keys(who, chunk)))]
+        return self._convert(rows, lambda row: passage_from(row, self.config.money))
+
+    def _convert(self, rows: list[dict[str, Any]], make) -> list:
+        records = []
+        for row in rows:
+            try:
+                records.append(make(row))
+            except (ValueError, KeyError) as exc:
+                self.skipped.append(_("row %(row)s skipped: %(error)s", row=row, error=exc))
+        return records
+
+    def record_payment(self, payment: PaymentRecord) -> Written:
+        entity, table = self._table("payments")
+        col = entity.columns
+        same = [table.c[col["reference"]] == payment.reference]
+        if "mode" in col:
+            same.append(table.c[col["mode"]] == self.config.payment_mode)
+        number = table.c[col["number"]] if "number" in col else table.c[col["reference"]]
+        values = {col["reference"]: payment.reference,
+                  col["individual"]: _key(table.c[col["individual"]], payment.individual),
+                  col["amount"]: from_cents(payment.amount, self.config.money)}
+        if "day" in col:
+            values[col["day"]] = payment.day
+        if "mode" in col:
+            values[col["mode"]] = self.config.payment_mode
+        if "receipt" in col:
+            values[col["receipt"]] = payment.receipt
+        try:
+            with self.engine.begin() as connection:
+                existing = connection.execute(select(number).where(and_(*same))).first()
+                if existing is not None:
+                    return Written("exists", str(existing[0]))
+                connection.execute(insert(table).values(values))
+                created = connection.execute(select(number).where(and_(*same))).first()
+        except SQLAlchemyError as exc:
+            raise BackOfficeError(_("back office unreachable: %(error)s",
+                                    error=_short(exc))) from None
+        return Written("recorded", str(created[0]) if created else "")
+
+    def record_reservation(self, reservation: ReservationRecord) -> str:
+        entity, table = self._table("reservations")
+        col = entity.columns
+        values = {col["individual"]: _key(table.c[col["individual"]], reservation.individual),
+                  col["day"]: reservation.day}
+        if "meal" in col:
+            values[col["meal"]] = reservation.meal
+        if "cancelled" in col:
+            values[col["cancelled"]] = reservation.cancelled
+        key = table.c[col["web_id"]] == reservation.web_id
+        try:
+            with self.engine.begin() as connection:
+                existing = connection.execute(select(*[table.c[c] for c in values])
+                                              .where(key)).first()
+                if existing is None:
+                    connection.execute(insert(table).values({col["web_id"]: reservation.web_id,
+                                                             **values}))
+                    return "recorded"
+                if tuple(existing) == tuple(values.values()):
+                    return "unchanged"
+                connection.execute(update(table).where(key).values(values))
+                return "updated"
+        except SQLAlchemyError as exc:
+            raise BackOfficeError(_("back office unreachable: %(error)s",
+                                    error=_short(exc))) from None
+
+
+def _chunks(keys: set[str]) -> list[list[str]]:
+    ordered = sorted(keys)
+    return [ordered[start:start + _CHUNK] for start in range(0, len(ordered), _CHUNK)]
+
+
+def _key(column, value: str) -> Any:
+    """The back office's id ``value`` in the type of ``column`` (ids are text on the web)."""
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    return int(value) if python_type is int and value.lstrip("-").isdigit() else value
+
+
+def _keys(column, values: list[str]) -> list[Any]:
+    return [_key(column, value) for value in values]
+
+
+def _short(exc: Exception) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
