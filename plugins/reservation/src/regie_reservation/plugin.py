@@ -1,33 +1,73 @@
 """The School canteen plugin: hook implementations."""
 
-from flask import Blueprint, render_template
-
-from regie.api import PluginInfo, Role, WebBlueprint, hookimpl, require_permission
+from regie.api import PluginInfo, Role, Setting, WebBlueprint, hookimpl
 from regie.api import lazy_gettext as _l
+from regie_reservation import models
+
+VIEW, MANAGE = "reservation.view", "reservation.manage"
 
 plugin_info = PluginInfo(
     label=_l("School canteen"),
     description=_l("Family portal, meal accounts, meal reservations."),
+    settings=(
+        Setting("reservation_enabled", _l("Meal reservation"), kind="bool", default=False,
+                help=_l("Families see a Reservation tab.")),
+        Setting("reservation_mode", _l("Reservation mode"), kind="choice",
+                default=models.GIVEN_DAY,
+                choices=((models.GIVEN_DAY, _l("For a given day")),
+                         (models.NEXT_MEAL, _l("For the next meal")))),
+        Setting("days_ahead", _l("Reservation possible up to N days ahead"), kind="int",
+                default=21),
+        Setting("days_before", _l("Reservation must be made N days before the meal"),
+                kind="int", default=0,
+                help=_l("When set, the closing day and time of the planning are ignored.")),
+        Setting("top_up_min", _l("Minimum online top-up (whole currency units)"), kind="int",
+                default=5),
+        Setting("top_up_max", _l("Maximum online top-up (whole currency units)"), kind="int",
+                default=300),
+    ),
+    migrations="regie_reservation.migrations",
 )
-
-
-def _blueprint() -> Blueprint:
-    blueprint = Blueprint("plugin_reservation", __name__, template_folder="templates")
-
-    @blueprint.route("/")
-    @require_permission("reservation.view")
-    def index():
-        return render_template("reservation/index.html")
-
-    return blueprint
 
 
 @hookimpl
 def regie_blueprints():
-    return [WebBlueprint(_blueprint(), menu_label=_l("School canteen"), menu_icon="canteen",
-                         permission="reservation.view")]
+    from regie_reservation.portal.views import blueprint as portal
+    from regie_reservation.school.views import blueprint as school
+
+    return [
+        WebBlueprint(school(), menu_label=_l("School canteen"), menu_icon="canteen",
+                     permission=VIEW),
+        WebBlueprint(portal()),
+    ]
 
 
 @hookimpl
 def regie_roles():
-    return [Role("reservation.staff", _l("School canteen: staff"), {"reservation.view"})]
+    return [
+        Role("reservation.staff", _l("School canteen: staff"), {VIEW},
+             _l("Sees individuals, logins, reservations; prints labels and lists.")),
+        Role("reservation.admin", _l("School canteen: administrator"), {VIEW, MANAGE},
+             _l("Settings, logins, planning, holidays, back-office sync.")),
+    ]
+
+
+@hookimpl
+def regie_settings_changed_precommit(new):
+    from regie_reservation.settings import check
+
+    check(new)
+
+
+@hookimpl
+def regie_plugin_installed(session, establishment, settings):
+    from regie_reservation.settings import check
+
+    check(settings)
+
+
+@hookimpl
+def regie_demo_data(session, establishment):
+    from regie_reservation.demo import fill
+
+    fill(session, establishment)

@@ -1,0 +1,1 @@
+"""Revisions of the reservation history (branch label ``reservation``)."""

@@ -1,0 +1,1 @@
+"""The family portal: families sign in with the pupil's login (they are not core users)."""

@@ -1,0 +1,1 @@
+"""The school's back-office pages: individuals, logins, labels, reservations, settings."""
