@@ -1,8 +1,9 @@
 """The School canteen plugin: hook implementations."""
 
-from regie.api import PluginInfo, Role, Setting, WebBlueprint, hookimpl
+from regie.api import CliCommand, PluginInfo, Role, Setting, WebBlueprint, hookimpl
 from regie.api import lazy_gettext as _l
 from regie_reservation import models
+from regie_reservation.sync import models as sync_models  # noqa: F401  (tables in the metadata)
 
 VIEW, MANAGE = "reservation.view", "reservation.manage"
 
@@ -34,12 +35,30 @@ plugin_info = PluginInfo(
 def regie_blueprints():
     from regie_reservation.portal.views import blueprint as portal
     from regie_reservation.school.views import blueprint as school
+    from regie_reservation.sync import api as sync_api
+    from regie_reservation.sync import views as sync_views
 
     return [
         WebBlueprint(school(), menu_label=_l("School canteen"), menu_icon="canteen",
                      permission=VIEW),
         WebBlueprint(portal()),
+        WebBlueprint(sync_api.blueprint(), kind="callback"),
+        WebBlueprint(sync_views.blueprint(), menu_label=_l("Back-office sync"),
+                     menu_icon="canteen", permission=VIEW),
     ]
+
+
+@hookimpl
+def regie_cli_commands():
+    return [CliCommand("canteen", "regie_reservation.agent.cli:canteen",
+                       help="School canteen: the back-office sync agent.")]
+
+
+@hookimpl
+def regie_payment_succeeded_precommit(session, payment):
+    from regie_reservation.sync.pulls import record_web_payment
+
+    record_web_payment(session, payment)
 
 
 @hookimpl

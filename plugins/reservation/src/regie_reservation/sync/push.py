@@ -1,0 +1,240 @@
+"""What the hosted side does with the agent's pushes of individuals, passages and balances.
+
+Each item is one individual, handled in its own savepoint and answered on its own: ``created``,
+``updated``, ``unchanged`` or ``rejected`` with the reason (nothing of a rejected item is
+kept). A full item carries the individual's data, its new passages and its balance; a
+``full``-mode item (the daily full push) carries only the login and the balance, and names an
+individual the hosted side must already know.
+
+Balance reconciliation. The back office is the reference for the balance as of its sync, but it
+only knows the web payments it has pulled: the agent says up to which receipt number
+(``payments_through``). The balance the web should show is therefore the back office's balance
+plus the web payments on that account after that receipt. The passages of the item are recorded
+first (each debits the account), then a difference between that balance and the ledger's is
+posted as one visible adjustment entry (``reservation.adjust``, "Balance confirmed by the back
+office"): the ledger is never edited. ``Individual.balance_as_of`` is the time the agent read
+the balance, which families see as "balance as of HH:MM".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from regie.api import Establishment, Invalid, select_for
+from regie.api import gettext as _
+from regie_reservation import individuals
+from regie_reservation.individuals import IndividualData
+from regie_reservation.models import KINDS, Individual, Passage
+from regie_reservation.sync.models import SyncPayment
+
+MODES = ("periodic", "full", "refresh")
+MAX_ITEMS = 1000
+MAX_ROWS = 20000
+_CHUNK = 500
+
+
+def push_individuals(session: Session, establishment: Establishment,
+                     payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Apply one push request in the caller's transaction; the answer per item."""
+    mode, as_of, through, items = _envelope(payload)
+    keys = [str(item.get("external_id", "")).strip() for item in items if isinstance(item, dict)]
+    known = {person.external_id: person for chunk in _chunks(keys) for person in session.scalars(
+        select_for(establishment, Individual, Individual.external_id.in_(chunk)))}
+    passage_ids = [str(p.get("external_id", "")).strip() for item in items
+                   if isinstance(item, dict) for p in item.get("passages") or ()
+                   if isinstance(p, dict)]
+    recorded = {external_id for chunk in _chunks(passage_ids) for external_id in session.scalars(
+        select(Passage.external_id).where(Passage.establishment_id == establishment.id,
+                                          Passage.external_id.in_(chunk)))}
+    pending = _pending_web_payments(session, establishment, through)
+    results = []
+    for item in items:
+        key = str(item.get("external_id", "")) if isinstance(item, dict) else ""
+        try:
+            with session.begin_nested():
+                if mode == "full":
+                    result = _balance_only(session, establishment, item, known, pending, as_of)
+                else:
+                    result = _full_item(session, establishment, item, known, recorded, pending,
+                                        as_of)
+        except Invalid as exc:
+            result = {"status": "rejected", "reason": _reason(exc)}
+        results.append({"key": key, **result})
+    return results
+
+
+def _envelope(payload: Any) -> tuple[str, dt.datetime, int, list]:
+    if not isinstance(payload, dict):
+        raise Invalid({"payload": _("a JSON object is expected")})
+    errors = {}
+    mode = payload.get("mode", "periodic")
+    if mode not in MODES:
+        errors["mode"] = _("must be one of %(modes)s", modes=", ".join(MODES))
+    try:
+        as_of = dt.datetime.fromisoformat(str(payload.get("as_of")))
+        if as_of.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        errors["as_of"] = _("must be a date and time with its offset")
+        as_of = None
+    try:
+        through = int(payload.get("payments_through", 0))
+    except (TypeError, ValueError):
+        errors["payments_through"] = _("must be a receipt number")
+        through = 0
+    items = payload.get("items")
+    if not isinstance(items, list):
+        errors["items"] = _("must be a list")
+    elif len(items) > MAX_ITEMS or sum(
+            1 + len(item.get("passages") or ()) for item in items
+            if isinstance(item, dict)) > MAX_ROWS:
+        errors["items"] = _("too many items in one request (at most %(items)s individuals "
+                            "and %(rows)s rows)", items=MAX_ITEMS, rows=MAX_ROWS)
+    if errors:
+        raise Invalid(errors)
+    return mode, as_of, through, items
+
+
+def _pending_web_payments(session: Session, establishment: Establishment,
+                          through: int) -> dict[int, int]:
+    """Account → web payments the back office had not pulled when it read its balances."""
+    return dict(session.execute(
+        select(SyncPayment.account_id, func.sum(SyncPayment.amount))
+        .where(SyncPayment.establishment_id == establishment.id,
+               SyncPayment.receipt_number > through)
+        .group_by(SyncPayment.account_id)).all())
+
+
+def _text(item: dict, field: str, *, required: bool = False, limit: int = 100) -> str | None:
+    value = item.get(field)
+    if value is None:
+        if required:
+            raise Invalid({field: _("is required")})
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise Invalid({field: _("must be text")})
+    value = str(value).strip()
+    if required and not value:
+        raise Invalid({field: _("is required")})
+    if len(value) > limit:
+        raise Invalid({field: _("is longer than %(limit)s characters", limit=limit)})
+    return value
+
+
+def _balance(item: dict) -> int | None:
+    value = item.get("balance")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise Invalid({"balance": _("must be a whole number of cents")})
+    return value
+
+
+def _passages(item: dict) -> list[tuple[str, dt.date, str, int]]:
+    rows = item.get("passages") or []
+    if not isinstance(rows, list):
+        raise Invalid({"passages": _("must be a list")})
+    passages = []
+    for row in rows:
+        if not isinstance(row, dict):
+            raise Invalid({"passages": _("each passage must be an object")})
+        external_id = _text(row, "external_id", required=True, limit=64)
+        try:
+            day = dt.date.fromisoformat(str(row.get("day")))
+        except ValueError:
+            raise Invalid({"passages": _("passage %(id)s: day must be a date like 2026-11-20",
+                                         id=external_id)}) from None
+        price = row.get("price")
+        if isinstance(price, bool) or not isinstance(price, int) or price < 0:
+            raise Invalid({"passages": _("passage %(id)s: price must be a whole number of "
+                                         "cents, zero or more", id=external_id)})
+        passages.append((external_id, day, _text(row, "meal", limit=30) or "lunch", price))
+    return passages
+
+
+def _snapshot(person: Individual) -> tuple:
+    return (person.kind, person.last_name, person.first_name, person.class_name, person.regime,
+            person.login, person.initial_password, person.contact_email, person.active,
+            tuple((r.name, r.email) for r in person.responsibles))
+
+
+def _full_item(session: Session, establishment: Establishment, item: Any,
+               known: dict[str, Individual], recorded: set[str], pending: dict[int, int],
+               as_of: dt.datetime) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise Invalid({"item": _("must be an object")})
+    external_id = _text(item, "external_id", required=True, limit=64)
+    kind = _text(item, "kind") or "pupil"
+    if kind not in KINDS:
+        raise Invalid({"kind": _("must be one of: %(allowed)s", allowed=", ".join(KINDS))})
+    name, email = _text(item, "responsible_name", limit=200), _text(item, "responsible_email",
+                                                                  limit=254)
+    data = IndividualData(
+        external_id=external_id, last_name=_text(item, "last_name", required=True),
+        first_name=_text(item, "first_name") or "", kind=kind,
+        class_name=_text(item, "class_name", limit=50) or "",
+        regime=_text(item, "regime", limit=50) or "", login=_text(item, "login", limit=64),
+        password=_text(item, "password", limit=64),
+        responsibles=[(name or "", email or "")] if name or email else None,
+        active=item.get("active", True) is not False)
+    balance, passages = _balance(item), _passages(item)
+    person = known.get(external_id)
+    before = _snapshot(person) if person is not None else None
+    person = individuals.upsert(session, establishment, data)
+    fresh = [row for row in passages if row[0] not in recorded]
+    for passage_id, day, meal, price in fresh:
+        individuals.record_passage(session, establishment, person, external_id=passage_id,
+                                   day=day, meal=meal, price=price)
+    adjustment = _reconcile(session, establishment, person, balance, pending, as_of)
+    known[external_id] = person
+    recorded.update(row[0] for row in fresh)
+    status = ("created" if before is None else
+              "updated" if before != _snapshot(person) or fresh or adjustment else "unchanged")
+    return {"status": status, "passages_recorded": len(fresh),
+            "passages_known": len(passages) - len(fresh), "adjustment": adjustment}
+
+
+def _balance_only(session: Session, establishment: Establishment, item: Any,
+                  known: dict[str, Individual], pending: dict[int, int],
+                  as_of: dt.datetime) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise Invalid({"item": _("must be an object")})
+    external_id = _text(item, "external_id", required=True, limit=64)
+    person = known.get(external_id)
+    if person is None:
+        raise Invalid({"external_id": _("unknown individual %(id)s: push it in full first",
+                                        id=external_id)})
+    login, balance = _text(item, "login", limit=64), _balance(item)
+    before = _snapshot(person)
+    if login is not None and individuals.normalize_login(login) != person.login:
+        individuals.upsert(session, establishment, IndividualData(
+            external_id=external_id, last_name=person.last_name, first_name=person.first_name,
+            kind=person.kind, class_name=person.class_name, regime=person.regime,
+            login=login, active=person.active))
+    adjustment = _reconcile(session, establishment, person, balance, pending, as_of)
+    changed = before != _snapshot(person) or adjustment
+    return {"status": "updated" if changed else "unchanged", "adjustment": adjustment}
+
+
+def _reconcile(session: Session, establishment: Establishment, person: Individual,
+               balance: int | None, pending: dict[int, int], as_of: dt.datetime) -> int:
+    """Bring the account to the back office's balance (plus the web payments it has not
+    pulled yet); returns the adjustment posted (0 when none)."""
+    if balance is None:
+        return 0
+    before = individuals.balance(session, establishment, person)
+    individuals.confirm_balance(session, establishment, person,
+                                balance + pending.get(person.account_id, 0), as_of=as_of)
+    return individuals.balance(session, establishment, person) - before
+
+
+def _reason(exc: Invalid) -> str:
+    return "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+
+
+def _chunks(keys: Sequence[str]) -> list[list[str]]:
+    unique = sorted(set(keys))
+    return [unique[start:start + _CHUNK] for start in range(0, len(unique), _CHUNK)]
