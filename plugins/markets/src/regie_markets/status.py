@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 from sqlalchemy.orm import Session
 
-from regie.api import Establishment, format_money
+from regie.api import Establishment, Money, format_money
 from regie.api import gettext as _
 from regie_markets.models import Trader
 from regie_markets.settings import markets_settings
@@ -95,7 +95,7 @@ def evaluate(trader: Trader, settings: dict[str, Any], today: dt.date, *, arrear
     kbis_until = kbis_valid_until(trader, settings)
 
     def money(value: int) -> str:
-        return format_money(value, currency, locale)
+        return format_money(Money(value, currency), locale)
 
     def date(value: dt.date | None) -> str:
         return value.strftime("%d/%m/%Y") if value else _("unknown")
