@@ -64,3 +64,48 @@ def make_individual(transaction) -> Callable[..., int]:
             return individuals.upsert(session, place, IndividualData(**data)).id
 
     return make
+
+
+# --- back-office sync (SYNC) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def sync_token(transaction) -> str:
+    """The text of an active agent token of the school."""
+    from regie_reservation.sync import tokens
+
+    with transaction() as (session, place):
+        return tokens.create(session, place, label="Test agent")[1]
+
+
+@pytest.fixture
+def sync_api(client, school, sync_token):
+    """``sync_api("get", "payments", after=0)`` or ``sync_api("post", "individuals", json=…)``:
+    the test client calling the school's sync API with its token."""
+
+    def call(method: str, path: str, *, token: str | None = sync_token, json=None, **params):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        url = f"/callbacks/{SLUG}/reservation/sync/v1/{path}"
+        if method == "get":
+            return client.get(url, query_string=params, headers=headers)
+        return client.post(url, json=json, headers=headers)
+
+    return call
+
+
+@pytest.fixture
+def live_server(regie_runtime):
+    """The base URL of the instance's web app, served by werkzeug on 127.0.0.1."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from regie.web import create_app
+
+    server = make_server("127.0.0.1", 0, create_app(runtime=regie_runtime), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="sync-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
