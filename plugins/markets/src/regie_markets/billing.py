@@ -21,6 +21,7 @@ from regie.api import Establishment, select_for
 from regie.api import lazy_gettext as _l
 from regie_markets.models import Ticket, Trader
 from regie_markets.office_models import Invoice, InvoiceLine
+from regie_markets.settings import markets_settings
 
 TO_PAY, REMINDER, ARREARS, PAID = "à régler", "rappel", "arriéré", "payée"
 STATE_LABELS = {TO_PAY: _l("to pay"), REMINDER: _l("reminder"), ARREARS: _l("arrears"),
@@ -54,11 +55,8 @@ class InvoiceView:
 
 def settings_of(establishment: Establishment) -> dict[str, Any]:
     """The Markets settings of the establishment, defaults filled in."""
-    for row in establishment.plugins:
-        if row.plugin == "markets":
-            return {**DEFAULTS, **{key: value for key, value in (row.settings or {}).items()
-                                   if value not in (None, "")}}
-    return dict(DEFAULTS)
+    return {**DEFAULTS, **{key: value for key, value in markets_settings(establishment).items()
+                           if value not in (None, "")}}
 
 
 def state_of(invoice: Invoice, today: dt.date, settings: dict[str, Any]) -> str:

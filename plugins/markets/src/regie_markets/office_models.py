@@ -96,6 +96,9 @@ class Invoice(TenantMixin, Model):
     receipt_comment: Mapped[str] = mapped_column(String(300), default="")
     """Said instead of a receipt number for a pointing without receipt (error, waiver)."""
     payment_id: Mapped[int | None] = mapped_column(Integer)
+    """The core payment of a receipt number (régie) or of an online payment."""
+    settlement_entry_id: Mapped[int | None] = mapped_column(Integer)
+    """The ledger credit of a pointing without receipt (error, waiver)."""
     title_number: Mapped[str] = mapped_column(String(60), default="", index=True)
     """Titre de recette: once set, the régie no longer asks for the payment."""
     request_id: Mapped[int | None] = mapped_column(Integer, index=True)

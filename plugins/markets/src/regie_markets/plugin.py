@@ -1,8 +1,16 @@
 """The Markets plugin: hook implementations."""
 
-from regie.api import PluginInfo, Role, Setting, WebBlueprint, hookimpl
+from regie.api import (
+    DashboardWidget,
+    PaymentMethod,
+    PluginInfo,
+    Role,
+    Setting,
+    WebBlueprint,
+    hookimpl,
+)
 from regie.api import lazy_gettext as _l
-from regie_markets import models  # noqa: F401  (tables in the metadata)
+from regie_markets import models, office_models  # noqa: F401  (tables in the metadata)
 
 VIEW, FIELD, TRADERS_EDIT, BLOCK = ("markets.view", "markets.field", "markets.traders.edit",
                                     "markets.block")
@@ -49,6 +57,12 @@ plugin_info = PluginInfo(
                          ("complete", _l("Complete: all placiers and 30-day average")))),
         Setting("demo_widgets", _l("Show the badge emulation and PC scan widgets"),
                 kind="bool", default=False),
+        Setting("invoice_reminder_days", _l("Invoices: reminder after (days after issue)"),
+                kind="int", default=30),
+        Setting("invoice_arrears_days", _l("Invoices: in arrears after (days after issue)"),
+                kind="int", default=60),
+        Setting("dashboard_message", _l("Message shown on every dashboard"), kind="text",
+                default=""),
     ),
     migrations="regie_markets.migrations",
 )
@@ -56,10 +70,28 @@ plugin_info = PluginInfo(
 
 @hookimpl
 def regie_blueprints():
+    from regie_markets import office_views
     from regie_markets.views import blueprint
 
     return [WebBlueprint(blueprint(), menu_label=_l("Markets"), menu_icon="markets",
-                         permission=VIEW)]
+                         permission=VIEW),
+            WebBlueprint(office_views.blueprint(), menu_label=_l("Markets: back office"),
+                         menu_icon="markets", permission=EXPORT)]
+
+
+@hookimpl
+def regie_payment_methods():
+    from regie_markets.invoicing.collect import REGIE_METHOD, RegieReceipt
+
+    return [PaymentMethod(REGIE_METHOD, _l("Régie de recettes (receipt number)"), online=False,
+                          provider=RegieReceipt)]
+
+
+@hookimpl
+def regie_payment_succeeded_precommit(session, payment):
+    from regie_markets.invoicing.collect import confirm_online
+
+    confirm_online(session, payment)
 
 
 @hookimpl
@@ -74,3 +106,25 @@ def regie_roles():
         Role("markets.admin", _l("Markets: administrator"), ADMIN_ROLE,
              _l("Everything, including settings and lists.")),
     ]
+
+
+@hookimpl
+def regie_dashboard_widgets():
+    from regie_markets.field import widgets
+
+    return [
+        DashboardWidget("markets.profile", _l("Markets"), widgets.profile, position=10),
+        DashboardWidget("markets.scan_badge", _l("Scan badge PC"), widgets.scan_badge,
+                        permission=FIELD, position=20),
+        DashboardWidget("markets.badge_emulation", _l("Badge emulation"),
+                        widgets.badge_emulation, permission=FIELD, position=21),
+        DashboardWidget("markets.badge_follow_up", _l("Badges to issue"),
+                        widgets.badge_follow_up, permission=TRADERS_EDIT, position=30),
+    ]
+
+
+@hookimpl
+def regie_demo_data(session, establishment):
+    from regie_markets.demo import fill
+
+    fill(session, establishment)

@@ -1,0 +1,289 @@
+"""Web pages of the Markets back office: invoicing runs, invoices to pay and all invoices with
+pointing of payments, the ticket import, SIRENE alerts, exports and lists.
+
+Mounted as the blueprint ``plugin_markets_office`` under ``/<slug>/markets/office/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from regie.api import (
+    Establishment,
+    Invalid,
+    Money,
+    NotFound,
+    Veto,
+    can,
+    csv_response,
+    current_establishment,
+    current_runtime,
+    db_session,
+    file_response,
+    format_money,
+    require_permission,
+    select_for,
+    utcnow,
+)
+from regie.api import gettext as _
+from regie_markets import billing
+from regie_markets.invoicing import collect, search, treatment
+from regie_markets.invoicing.duplicate import duplicate
+from regie_markets.office_models import DONE, Invoice, InvoiceLine, InvoicingRun
+
+VIEW, COLLECT, INVOICE, EXPORT = ("markets.view", "markets.collect", "markets.invoice",
+                                  "markets.export")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _write():
+    return current_runtime().db.transaction()
+
+
+def _place(session) -> Establishment:
+    return session.get(Establishment, current_establishment().id)
+
+
+def _failed(exc: Invalid | Veto | NotFound, errors: dict) -> None:
+    if isinstance(exc, Invalid):
+        errors.update({key: str(value) for key, value in exc.errors.items()})
+    else:
+        errors["_form"] = str(exc)
+
+
+def _today() -> dt.date:
+    return treatment.local_today(current_establishment())
+
+
+def _date(text: str, errors: dict, field: str) -> dt.date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    errors[field] = _("give a date as DD/MM/YYYY")
+    return None
+
+
+def _money(amount: int) -> str:
+    place = current_establishment()
+    return format_money(Money(amount, place.currency), place.locale)
+
+
+def _plain_amount(amount: int) -> str:
+    """An amount as a régie software takes it when pasted: 1234.56."""
+    return f"{amount // 100}.{amount % 100:02d}" if amount >= 0 else f"-{_plain_amount(-amount)}"
+
+
+def _invoice_or_404(session, invoice_id: int) -> Invoice:
+    invoice = session.scalar(select_for(current_establishment(), Invoice,
+                                        Invoice.id == invoice_id))
+    if invoice is None:
+        abort(404)
+    return invoice
+
+
+def _run_or_404(session, run_id: int) -> InvoicingRun:
+    run = treatment.get_run(session, current_establishment(), run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+def index():
+    return redirect(url_for(".to_pay" if can(COLLECT) else ".invoices"))
+
+
+# --- invoicing runs ------------------------------------------------------------------------
+
+
+def invoicing():
+    session = db_session()
+    place = current_establishment()
+    errors: dict = {}
+    form = request.form
+    if request.method == "POST":
+        if not can(INVOICE):
+            abort(403)
+        try:
+            month = treatment.parse_month(form.get("month", ""))
+            with _write() as writing:
+                run = treatment.start(current_runtime(), writing, _place(writing), month,
+                                      user=current_user.user)
+                run_id = run.id
+            flash(_("The invoicing of %(month)s has started.", month=f"{month:%Y-%m}"))
+            return redirect(url_for(".run", run_id=run_id))
+        except (Invalid, Veto) as exc:
+            _failed(exc, errors)
+    runs = session.scalars(select_for(place, InvoicingRun)
+                           .order_by(InvoicingRun.month.desc())).all()
+    default = f"{treatment.last_month(_today()):%Y-%m}"
+    return render_template("markets/office/invoicing.html", runs=runs, errors=errors,
+                           month=form.get("month", default)), 422 if errors else 200
+
+
+def run(run_id: int):
+    item = _run_or_404(db_session(), run_id)
+    return render_template("markets/office/run.html", run=item, money=_money)
+
+
+def run_file(run_id: int, which: str):
+    with _write() as session:
+        item = _run_or_404(session, run_id)
+        if item.state != DONE:
+            abort(404)
+        relative = item.invoices_file if which == "invoices" else item.index_file
+        item.last_access_at, item.last_access_by = utcnow(), current_user.username
+        month = f"{item.month:%Y-%m}"
+    path = treatment.resolve_file(current_runtime(), relative)
+    if not path.is_file():
+        abort(404)
+    name = (_("invoices-%(month)s.pdf", month=month) if which == "invoices"
+            else _("invoices-%(month)s-index.pdf", month=month))
+    return file_response(path.read_bytes(), name, "application/pdf", inline=True)
+
+
+# --- invoices ------------------------------------------------------------------------------
+
+
+def _invoice_list(*, to_collect: bool):
+    place = current_establishment()
+    fixed = {"to_collect": True, "settled": search.UNPAID} if to_collect else {}
+    criteria = search.Criteria.from_args(request.args, **fixed)
+    if not to_collect and "settled" not in request.args:
+        criteria.settled = search.ALL
+    rows = list(search.rows(db_session(), place, criteria, _today()))
+    if request.args.get("format") == "csv":
+        if not can(EXPORT):
+            abort(403)
+        return _invoices_csv(rows)
+    return render_template("markets/office/invoices.html", rows=rows, criteria=criteria,
+                           to_collect=to_collect, printing=request.args.get("print") == "1",
+                           plain_amount=_plain_amount, total=sum(
+                               row.invoice.amount for row in rows if row.view.unpaid))
+
+
+def to_pay():
+    return _invoice_list(to_collect=True)
+
+
+def invoices():
+    return _invoice_list(to_collect=False)
+
+
+def _invoices_csv(rows):
+    header = [_("Invoice"), _("Month"), _("Trader number"), _("Legal name at invoicing"),
+              _("Distribution market"), _("Amount"), _("State"), _("Receipt date"),
+              _("Receipt number"), _("Comment"), _("Titre de recette"), _("Cumulative debt")]
+    body = ([row.invoice.number, f"{row.invoice.month:%Y-%m}", row.invoice.trader_number,
+             row.invoice.legal_name, row.invoice.market_name,
+             _plain_amount(row.invoice.amount), row.view.state_label,
+             row.invoice.receipt_date.isoformat() if row.invoice.receipt_date else "",
+             row.invoice.receipt_number, row.invoice.receipt_comment, row.invoice.title_number,
+             _plain_amount(row.cumulative)] for row in rows)
+    return csv_response(_("invoices.csv"), header, body)
+
+
+def invoice(invoice_id: int):
+    return _invoice_page(invoice_id)
+
+
+def _invoice_page(invoice_id: int, errors: dict | None = None, status: int = 200):
+    session = db_session()
+    place = current_establishment()
+    item = _invoice_or_404(session, invoice_id)
+    lines = session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == item.id)
+                            .order_by(InvoiceLine.day, InvoiceLine.id)).all()
+    view = billing.view_of(item, _today(), billing.settings_of(place))
+    return render_template("markets/office/invoice.html", invoice=item, view=view,
+                           lines=lines, errors=errors or {}, form=request.form,
+                           today=_today(), plain_amount=_plain_amount), status
+
+
+def point(invoice_id: int):
+    errors: dict = {}
+    form = request.form
+    receipt_date = _date(form.get("receipt_date", ""), errors, "receipt_date")
+    if not errors:
+        try:
+            with _write() as session:
+                collect.point(session, current_runtime(), _place(session), invoice_id,
+                              receipt_date=receipt_date,
+                              receipt_number=form.get("receipt_number", ""),
+                              comment=form.get("receipt_comment", ""), actor=current_user.user)
+            flash(_("Payment pointed."))
+            return redirect(_back(invoice_id))
+        except (Invalid, Veto, NotFound) as exc:
+            _failed(exc, errors)
+    return _invoice_page(invoice_id, errors, 422)
+
+
+def unpoint(invoice_id: int):
+    errors: dict = {}
+    try:
+        collect.unpoint(current_runtime(), current_establishment(), invoice_id,
+                        actor=current_user.user)
+        flash(_("The pointing was undone."))
+        return redirect(_back(invoice_id))
+    except (Invalid, Veto, NotFound) as exc:
+        _failed(exc, errors)
+    return _invoice_page(invoice_id, errors, 422)
+
+
+def title(invoice_id: int):
+    with _write() as session:
+        collect.set_title(session, _place(session), invoice_id, request.form.get("title", ""))
+    flash(_("Titre de recette saved."))
+    return redirect(_back(invoice_id))
+
+
+def _back(invoice_id: int) -> str:
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for(".invoice", invoice_id=invoice_id)
+
+
+def invoice_duplicate(invoice_id: int):
+    session = db_session()
+    item = _invoice_or_404(session, invoice_id)
+    try:
+        content = duplicate(treatment.resolve_file(current_runtime(), item.run.invoices_file),
+                            item)
+    except NotFound:
+        abort(404)
+    return file_response(content, _("duplicate-%(number)s.pdf", number=item.number),
+                         "application/pdf", inline=True)
+
+
+# --- the blueprint -------------------------------------------------------------------------
+
+
+def blueprint() -> Blueprint:
+    bp = Blueprint("plugin_markets_office", __name__, template_folder="templates",
+                   url_prefix="/office")
+
+    def route(rule: str, view, permission: str, **options) -> None:
+        bp.add_url_rule(rule, view_func=require_permission(permission)(view), **options)
+
+    route("/", index, EXPORT)
+    route("/invoicing", invoicing, EXPORT, methods=["GET", "POST"])
+    route("/invoicing/<int:run_id>", run, EXPORT)
+    route("/invoicing/<int:run_id>/<any(invoices, index):which>.pdf", run_file, EXPORT)
+    route("/invoices/to-pay", to_pay, COLLECT)
+    route("/invoices", invoices, EXPORT)
+    route("/invoices/<int:invoice_id>", invoice, EXPORT)
+    route("/invoices/<int:invoice_id>/point", point, COLLECT, methods=["POST"])
+    route("/invoices/<int:invoice_id>/unpoint", unpoint, COLLECT, methods=["POST"])
+    route("/invoices/<int:invoice_id>/title", title, COLLECT, methods=["POST"])
+    route("/invoices/<int:invoice_id>/duplicate.pdf", invoice_duplicate, EXPORT)
+    return bp
