@@ -109,3 +109,136 @@ def live_server(regie_runtime):
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
+
+
+class BackOfficeDb:
+    """A back-office database shaped like OrcadiaCS (French names, amounts in euros), for the
+    agent's tests: ``eleves``, ``passages``, ``encaissements``, ``reservations``."""
+
+    MAPPING = """
+[backoffice.individuals]
+table = "eleves"
+[backoffice.individuals.columns]
+external_id = "id"
+last_name = "nom"
+first_name = "prenom"
+class_name = "classe"
+regime = "regime"
+login = "login"
+password = "passe"
+balance = "solde"
+responsible_name = "nom_resp"
+responsible_email = "mail_resp"
+
+[backoffice.passages]
+table = "passages"
+columns = { external_id = "id", individual = "id_eleve", day = "date_passage", meal = "repas", price = "prix" }
+
+[backoffice.payments]
+table = "encaissements"
+columns = { reference = "reference", individual = "id_eleve", amount = "montant", day = "date_enc", mode = "mode", receipt = "recu", number = "num" }
+
+[backoffice.reservations]
+table = "reservations"
+columns = { web_id = "id_web", individual = "id_eleve", day = "jour", meal = "repas", cancelled = "annulee" }
+"""  # noqa: E501
+
+    def __init__(self, url: str, schema: str | None = None) -> None:
+        from sqlalchemy import (
+            Boolean,
+            Column,
+            Date,
+            Integer,
+            MetaData,
+            Numeric,
+            String,
+            Table,
+            create_engine,
+        )
+
+        self.url, self.schema = url, schema
+        self.engine = create_engine(url)
+        metadata = MetaData(schema=schema)
+        self.eleves = Table(
+            "eleves", metadata, Column("id", Integer, primary_key=True, autoincrement=False),
+            Column("nom", String(100)), Column("prenom", String(100)),
+            Column("classe", String(20)), Column("regime", String(30)),
+            Column("login", String(64)), Column("passe", String(64)),
+            Column("nom_resp", String(100)), Column("mail_resp", String(200)),
+            Column("solde", Numeric(10, 2)))
+        self.passages = Table(
+            "passages", metadata, Column("id", Integer, primary_key=True, autoincrement=False),
+            Column("id_eleve", Integer), Column("date_passage", Date),
+            Column("repas", String(20)), Column("prix", Numeric(10, 2)))
+        self.encaissements = Table(
+            "encaissements", metadata, Column("num", Integer, primary_key=True),
+            Column("reference", String(50)), Column("id_eleve", Integer),
+            Column("montant", Numeric(10, 2)), Column("date_enc", Date),
+            Column("mode", String(20)), Column("recu", Integer))
+        self.reservations = Table(
+            "reservations", metadata,
+            Column("id_web", Integer, primary_key=True, autoincrement=False),
+            Column("id_eleve", Integer), Column("jour", Date), Column("repas", String(20)),
+            Column("annulee", Boolean))
+        self.metadata = metadata
+        metadata.create_all(self.engine)
+
+    def insert(self, table, *rows) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(table.insert(), [dict(row) for row in rows])
+
+    def rows(self, table, order_by=None) -> list[dict]:
+        from sqlalchemy import select
+
+        query = select(table)
+        if order_by is not None:
+            query = query.order_by(table.c[order_by])
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def config(self, folder, server: str, token: str, **extra):
+        """Write the agent's TOML file for this back office; returns its path."""
+        schema = f'schema = "{self.schema}"\n' if self.schema else ""
+        lines = "".join(f"{key} = {value}\n" for key, value in extra.items())
+        path = folder / "agent.toml"
+        path.write_text(
+            f'[server]\nurl = "{server}"\nestablishment = "{SLUG}"\ntoken = "{token}"\n'
+            f"retry_for = 2\ntimeout = 10\n{lines}\n"
+            f'[backoffice]\nkind = "sql"\nurl = "{self.url}"\n{schema}money = "units"\n'
+            + self.MAPPING, encoding="utf-8")
+        return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backoffice(request, tmp_path):
+    """The back office on an SQLite file, then in a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        office = BackOfficeDb(f"sqlite:///{tmp_path / 'orcadia.db'}")
+        yield office
+        office.engine.dispose()
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    server = request.getfixturevalue("postgres_url")
+    schema = f"orcadia_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    office = BackOfficeDb(server, schema)
+    yield office
+    office.engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def post_form(client, page: str, data: dict, *, action: str | None = None):
+    """POST ``data`` (and the page's CSRF token) as the form of ``page`` would, to ``action``
+    (default: the page itself)."""
+    import re
+
+    html = client.get(page).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return client.post(action or page, data={"csrf_token": token, **data})

@@ -160,3 +160,7 @@ def bookable_days(rules: Rules, now: dt.datetime, meal: str = DEFAULT_MEAL) -> l
             continue
         days.append(day)
     return days
+
+
+def no_meal_message() -> str:
+    return _("No meal can be reserved at the moment.")

@@ -11,6 +11,6 @@ def blueprint() -> Blueprint:
     @bp.route("/")
     @require_permission("reservation.view")
     def index():
-        return render_template("reservation/index.html")
+        return render_template("reservation/school/index.html")
 
     return bp
