@@ -85,6 +85,10 @@ def _logging(log_file: Path | None) -> None:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     logger = logging.getLogger("regie.canteen.agent")
     logger.setLevel(logging.INFO)
+    for old in [h for h in logger.handlers if getattr(h, "canteen_agent", False)]:
+        logger.removeHandler(old)
+        old.close()
     for handler in handlers:
         handler.setFormatter(formatter)
+        handler.canteen_agent = True
         logger.addHandler(handler)

@@ -23,9 +23,15 @@ mapped; a field left out is not read (or not written). Example (SQL back office)
 
     [backoffice.individuals]
     table = "eleves"
-    columns = { external_id = "id", last_name = "nom", first_name = "prenom",
-                class_name = "classe", regime = "regime", login = "login",
-                password = "passe", balance = "solde" }
+    [backoffice.individuals.columns]    # field = "column"
+    external_id = "id"
+    last_name = "nom"
+    first_name = "prenom"
+    class_name = "classe"
+    regime = "regime"
+    login = "login"
+    password = "passe"
+    balance = "solde"
 
 For a CSV back office, ``folder`` is the exchange folder; ``file`` replaces ``table`` and columns
 are header names. Payments and reservations pulled from the web are written (SQL) into the
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+import urllib.parse
 import zoneinfo
 from pathlib import Path
 from typing import Any
@@ -44,6 +51,7 @@ import attrs
 
 from regie.api import Invalid
 from regie.api import gettext as _
+from regie_reservation.agent.client import LOOPBACK
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "individuals": ("external_id", "last_name", "first_name", "kind", "class_name", "regime",
@@ -142,6 +150,11 @@ def parse(raw: dict[str, Any], *, base: Path) -> AgentConfig:
     for key in ("url", "establishment"):
         if not str(server.get(key, "")).strip():
             errors[f"server.{key}"] = _("is required")
+    parts = urllib.parse.urlsplit(str(server.get("url", "")))
+    if server.get("url") and parts.scheme != "https" and not (
+            parts.scheme == "http" and parts.hostname in LOOPBACK):
+        errors["server.url"] = _("must start with https:// (plain http only towards this "
+                                 "machine)")
     if not token and "server.token_file" not in errors:
         errors["server.token"] = _("is required (token or token_file)")
     backend = office.get("kind", "sql")
