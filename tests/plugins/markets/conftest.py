@@ -33,7 +33,8 @@ def markets_settings() -> dict:
 
 @pytest.fixture
 def town(make_establishment, markets_settings) -> Establishment:
-    return make_establishment(SLUG, name="Mairie de Lunel", plugins={"markets": markets_settings})
+    return make_establishment(SLUG, name="Mairie de Lunel", plugins={"markets": markets_settings},
+                              locale="en")
 
 
 @pytest.fixture
@@ -111,3 +112,67 @@ def placier(make_user, town):
 
 def trader_row(session, trader_id) -> Trader:
     return session.get(Trader, trader_id)
+
+
+# --- back office (OFFICE) ------------------------------------------------------------------
+
+OCTOBER = dt.date(2026, 10, 1)
+AFTER_OCTOBER = dt.date(2026, 11, 5)
+
+
+@pytest.fixture
+def small_month(transaction):
+    """October 2026 in two markets: Dupont (7) trades mostly at Les Halles, Martin (3) and
+    Bernard (5) at Marché Bas; Zola (9) only has a November ticket. Returns trader ids."""
+    from regie_markets.tickets import create_ticket
+
+    with transaction() as (session, place):
+        halles = Market(establishment_id=place.id, name="Les Halles", weekdays="1234567",
+                        tariff_standard=150, tariff_demonstrator=200, tariff_surcharge=100)
+        bas = Market(establishment_id=place.id, name="Marché Bas", weekdays="1234567",
+                     tariff_standard=100, tariff_demonstrator=200, tariff_surcharge=100)
+        session.add_all([halles, bas])
+        found = {}
+        for number, name, serial in ((7, "DUPONT", "04A1B2C3D4"), (3, "MARTIN", "04FFEE0011"),
+                                     (5, "BERNARD", None), (9, "ZOLA", None)):
+            trader = Trader(establishment_id=place.id, number=number, last_name=name,
+                            first_name="A", legal_name=name, address=f"{number} rue du Marché",
+                            postcode="34400", city="Lunel", siret="73282932000074",
+                            badge_serial=serial, badge_token=f"office-{place.id}-{number}")
+            session.add(trader)
+            found[name.lower()] = trader
+        session.flush()
+        day = OCTOBER.replace
+        for when in (2, 9, 16):
+            create_ticket(session, place, trader=found["dupont"], market=halles, day=day(day=when),
+                          metres=4)
+        create_ticket(session, place, trader=found["dupont"], market=bas, day=day(day=3),
+                      metres=2, badge_surcharge=True)
+        create_ticket(session, place, trader=found["martin"], market=bas, day=day(day=3),
+                      metres=6)
+        create_ticket(session, place, trader=found["martin"], market=bas, day=day(day=10),
+                      metres=6, demonstrator=True)
+        create_ticket(session, place, trader=found["bernard"], market=bas, day=day(day=31),
+                      metres=3)
+        create_ticket(session, place, trader=found["zola"], market=bas, day=dt.date(2026, 11, 2),
+                      metres=3)
+        return {name: trader.id for name, trader in found.items()}
+
+
+@pytest.fixture
+def run_invoicing(regie_runtime, transaction, town):
+    """``run_invoicing(month, today)``: prepare and run the month's invoicing job now."""
+    from regie.api import TaskContext
+    from regie_markets.invoicing import treatment
+
+    def run(month=OCTOBER, today=AFTER_OCTOBER) -> int:
+        with transaction() as (session, place):
+            run_id = treatment.prepare_run(session, place, month, today=today,
+                                           actor="regie").id
+        with regie_runtime.db.session() as session:
+            place = session.get(Establishment, town.id)
+            context = TaskContext(regie_runtime, "markets.invoicing", place)
+        treatment.invoice_month(context, run_id, actor="regie")
+        return run_id
+
+    return run

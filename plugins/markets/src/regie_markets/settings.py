@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 from regie.api import Establishment
@@ -15,3 +17,8 @@ def markets_settings(establishment: Establishment) -> dict[str, Any]:
     values = {setting.key: setting.default for setting in plugin_info.settings}
     values.update({key: value for key, value in stored.items() if value is not None})
     return values
+
+
+def today_in(establishment: Establishment) -> dt.date:
+    """Today's date where the establishment is."""
+    return dt.datetime.now(zoneinfo.ZoneInfo(establishment.timezone)).date()

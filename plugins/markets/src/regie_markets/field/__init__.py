@@ -1,0 +1,1 @@
+"""The placier's mobile mode: home, badge scans in INFO / PLACEMENT / TICKET mode, lists."""
