@@ -68,8 +68,7 @@ class Client:
 
     def _send(self, method: str, path: str, body: bytes | None) -> dict[str, Any]:
         url = f"{self.root}/{path.lstrip('/')}"
-        deadline = time.monotonic() + self.retry_for
-        delay = 1.0
+        deadline, delay = None, 1.0
         while True:
             request = urllib.request.Request(url, data=body, method=method,  # noqa: S310
                                              headers=self.headers)
@@ -83,6 +82,7 @@ class Client:
             except (urllib.error.URLError, http.client.HTTPException, ConnectionError,
                     TimeoutError, json.JSONDecodeError) as exc:
                 problem = str(getattr(exc, "reason", None) or exc) or type(exc).__name__
+            deadline = deadline or time.monotonic() + self.retry_for
             if time.monotonic() + delay > deadline:
                 raise ServerUnreachable(_("server unreachable (%(problem)s); the next run "
                                           "catches up", problem=problem))
