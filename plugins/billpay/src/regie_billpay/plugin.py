@@ -48,8 +48,15 @@ def regie_blueprints():
 
 @hookimpl
 def regie_cli_commands():
-    return [CliCommand("billpay", "regie_billpay.certificates_cli:billpay",
-                       help="Utility cashier desks: client certificates.")]
+    return [CliCommand("billpay", "regie_billpay.commands:billpay",
+                       help="Utility cashier desks: client certificates, the centre's files.")]
+
+
+@hookimpl
+def regie_sync_sources():
+    from regie_billpay.imports import sync_sources
+
+    return sync_sources()
 
 
 @hookimpl
