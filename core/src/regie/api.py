@@ -27,6 +27,7 @@ from regie.declarations import (
 )
 from regie.i18n import gettext, lazy_gettext, ngettext
 from regie.services.audit import record as audit
+from regie.services.csv_files import CsvLine, Rejects, csv_bytes, csv_text, read_csv, safe_cell
 from regie.services.errors import Invalid, NotFound, Veto
 from regie.services.jobs import Progress
 from regie.services.jobs import start as start_job
@@ -75,6 +76,14 @@ from regie.services.providers import (
     Redirect,
     ReturnUrls,
 )
+from regie.services.sync import (
+    SyncContext,
+    SyncOutcome,
+    SyncStatus,
+    last_syncs,
+    record_sync,
+    run_sync,
+)
 from regie.tasks.context import TaskContext
 from regie.web.context import (
     can,
@@ -84,6 +93,7 @@ from regie.web.context import (
     plugin_settings,
     require_permission,
 )
+from regie.web.downloads import csv_response, file_response
 
 hookimpl = pluggy.HookimplMarker("regie")
 """Decorator marking a function of a plugin module as the implementation of a hook."""
@@ -92,6 +102,7 @@ __all__ = [
     "AutoSubmitForm",
     "CheckResult",
     "CliCommand",
+    "CsvLine",
     "DashboardWidget",
     "DeliveryResult",
     "DocumentRenderer",
@@ -118,12 +129,16 @@ __all__ = [
     "ProviderResult",
     "RawRequest",
     "Redirect",
+    "Rejects",
     "ReturnUrls",
     "ReturnView",
     "Role",
     "ScheduledTask",
     "Setting",
+    "SyncContext",
+    "SyncOutcome",
     "SyncSource",
+    "SyncStatus",
     "TaskContext",
     "TenantMixin",
     "Transport",
@@ -138,9 +153,13 @@ __all__ = [
     "cancel_payment",
     "create_payment",
     "create_payment_request",
+    "csv_bytes",
+    "csv_response",
+    "csv_text",
     "current_establishment",
     "current_runtime",
     "db_session",
+    "file_response",
     "find_payments",
     "format_money",
     "get_account",
@@ -148,6 +167,7 @@ __all__ = [
     "get_payment",
     "gettext",
     "hookimpl",
+    "last_syncs",
     "lazy_gettext",
     "lock",
     "ngettext",
@@ -160,11 +180,15 @@ __all__ = [
     "post_entry",
     "prepare_letters",
     "queue_mail",
+    "read_csv",
     "receive_notification",
     "record_payment",
+    "record_sync",
     "refund_payment",
     "require_permission",
     "reverse_entry",
+    "run_sync",
+    "safe_cell",
     "select_for",
     "start_job",
     "start_payment",

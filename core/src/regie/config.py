@@ -47,6 +47,9 @@ KEYS: tuple[Key, ...] = (
     Key("default_locale", str, "fr", "Language of pages when the user has not chosen one."),
     Key("default_timezone", str, "Europe/Paris", "Time zone of new establishments."),
     Key("log_level", str, "INFO", "Python logging level."),
+    Key("sync_folder", str, "",
+        "Pickup folder of sync sources: files put in <folder>/<establishment>/<source>/ are "
+        "imported every 5 minutes; default: the instance's sync folder."),
     Key("server.name", str, "gunicorn", "Web server: gunicorn, waitress or dev."),
     Key("server.bind", str, "127.0.0.1:8000", "HOST:PORT the web server listens on."),
     Key("server.workers", int, 2, "gunicorn worker processes."),

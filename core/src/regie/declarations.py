@@ -210,8 +210,16 @@ class DocumentRenderer:
 
 @attrs.frozen
 class SyncSource:
-    """A source of records from outside (files, another database, an API), run by import jobs."""
+    """Records from outside (a file of the settlement centre, the INSEE stock file …).
+
+    ``run(ctx)`` gets a :class:`regie.api.SyncContext` (the file, the establishment, the
+    database, progress) and returns a :class:`regie.api.SyncOutcome`. The core runs it from
+    ``regie sync run``, the plugin's own commands and pages (:func:`regie.api.run_sync`) and the
+    pickup folder, and records every run. ``suffixes`` are the file name endings it reads.
+    """
 
     code: str
     label: str
     run: Callable[..., Any]
+    description: str = ""
+    suffixes: tuple[str, ...] = (".csv",)

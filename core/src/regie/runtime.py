@@ -17,7 +17,7 @@ log = logging.getLogger("regie")
 #: Core CLI commands; plugins cannot register these names.
 CORE_COMMANDS = frozenset({
     "init", "demo", "serve", "worker", "db", "plugins", "doctor", "establishment", "user",
-    "tasks", "jobs", "accounts", "payments", "ledger", "mail",
+    "tasks", "jobs", "accounts", "payments", "ledger", "mail", "sync",
 })
 
 

@@ -13,6 +13,8 @@ def regie_scheduled_tasks():
         ScheduledTask("core.mail_purge", "regie.services.mail.outbox:purge", "41 3 * * *",
                       "Forget sent mails older than 180 days that are not archived.",
                       per_establishment=False),
+        ScheduledTask("core.sync_pickup", "regie.services.sync:pickup", "*/5 * * * *",
+                      "Import the files waiting in the establishment's sync pickup folders."),
         ScheduledTask("core.ledger_verify", "regie.services.ledger:verify_task", "23 2 * * *",
                       "Recompute every balance and the hash chain of the ledger; a broken "
                       "ledger fails the run, naming the first broken entry."),

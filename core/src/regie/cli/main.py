@@ -29,6 +29,7 @@ CORE_MODULES = {
     "payments": "regie.cli.payments:payments",
     "ledger": "regie.cli.payments:ledger",
     "mail": "regie.cli.mail:mail",
+    "sync": "regie.cli.sync:sync",
 }
 PROBLEM = "regie.plugin_problem"
 

@@ -154,4 +154,4 @@ class TaskRun(Model):
 
 # The money, stored documents and mail tables live in their own modules; importing them here
 # completes the metadata.
-from regie.db import documents, mail, money  # noqa: E402, F401
+from regie.db import documents, mail, money, sync  # noqa: E402, F401
