@@ -19,6 +19,7 @@ from regie.api import (
     User,
     Veto,
     can,
+    csv_response,
     current_establishment,
     current_runtime,
     db_session,
@@ -30,7 +31,6 @@ from regie.api import (
 )
 from regie.api import gettext as _
 from regie_coop import accounts, reports
-from regie_coop.exports import csv_response
 from regie_coop.models import Distribution, Member, Operation, Order, Product
 from regie_coop.reminders import remind_debtors
 
