@@ -68,3 +68,10 @@ def regie_roles():
              _l("Sees the reports of every desk, closes days, imports the centre's files, "
                 "manages desks, cashiers and certificates.")),
     ]
+
+
+@hookimpl
+def regie_demo_data(session, establishment):
+    from regie_billpay.demo import fill
+
+    fill(session, establishment)
