@@ -10,7 +10,10 @@ stores the SHA-256 of its canonical content chained to the previous entry of the
 establishment, and :func:`verify` recomputes both the chain and every balance.
 
 Locks are always taken in the same order — payment, account, ledger counter, receipt
-counter — so concurrent writers wait for each other instead of deadlocking.
+counter — so concurrent writers wait for each other instead of deadlocking. The ledger counter
+is the establishment's chain: every posting waits for it, so :func:`post_locked` takes it with
+the statement that advances it (``UPDATE … RETURNING``), as late as possible, and leaves the
+caller only the writes that need its numbers before the commit.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import re
 from collections.abc import Iterable
 
 import attrs
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Select, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from regie.db.base import utcnow
 from regie.db.models import Establishment
@@ -263,6 +267,106 @@ def append_entry(session: Session, account: LedgerAccount, chain: MoneyCounter,
     return entry
 
 
+@attrs.frozen
+class Posted:
+    """What :func:`post_locked` wrote: the entry (added to the session, written at the next
+    flush) and the receipt number it took, if asked for one."""
+
+    entry: LedgerEntry
+    receipt: int | None = None
+
+
+_ACCOUNTS = LedgerAccount.__table__
+_COUNTERS = MoneyCounter.__table__
+#: The statements of :func:`post_locked`, built once (they run under the chain's lock).
+_CREDIT = (update(_ACCOUNTS)
+           .where(_ACCOUNTS.c.id == bindparam("b_account_id"),
+                  _ACCOUNTS.c.establishment_id == bindparam("b_establishment_id"))
+           .values(balance=_ACCOUNTS.c.balance + bindparam("b_amount", type_=BigInteger))
+           .returning(_ACCOUNTS.c.balance, _ACCOUNTS.c.currency))
+_ADVANCE = (update(_COUNTERS)
+            .where(_COUNTERS.c.establishment_id == bindparam("b_establishment_id"),
+                   _COUNTERS.c.name == bindparam("b_name"))
+            .values(value=_COUNTERS.c.value + 1)
+            .returning(_COUNTERS.c.id, _COUNTERS.c.value, _COUNTERS.c.head))
+_HEAD = (update(_COUNTERS).where(_COUNTERS.c.id == bindparam("b_chain_id"))
+         .values(head=bindparam("b_head")))
+_HEAD_AND_RECEIPT = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.establishment_id == bindparam("b_establishment_id"),
+           _COUNTERS.c.name.in_((LEDGER_COUNTER, RECEIPT_COUNTER)))
+    .values(value=case((_COUNTERS.c.name == RECEIPT_COUNTER, _COUNTERS.c.value + 1),
+                       else_=_COUNTERS.c.value),
+            head=case((_COUNTERS.c.name == LEDGER_COUNTER, bindparam("b_head")),
+                      else_=_COUNTERS.c.head))
+    .returning(_COUNTERS.c.name, _COUNTERS.c.id, _COUNTERS.c.value))
+
+
+def post_locked(session: Session, establishment_id: int, account_id: int, amount: int, *,
+                kind: str, label: str = "", payment_id: int | None = None, actor: str = "",
+                receipt: bool = False) -> Posted:
+    """:func:`post_entry` in three statements that each lock the row they change: the
+    account's balance, the chain's sequence, then the chain's head with (``receipt=True``) the
+    next receipt number. No row is read before it is locked, so the chain is held only from
+    the second statement to the end of the caller's transaction: the caller prepares
+    everything it can before, and writes only what needs these numbers after.
+
+    ``amount`` is a non-zero int in the account's minor units (see :func:`post_entry`).
+    Objects of the account and the counters already in the session get the new values.
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
+        raise TypeError("post_locked takes a non-zero int amount in minor units")
+    if not _KIND_RE.match(kind):
+        raise Invalid({"kind": _("use 1 to 30 lowercase letters, digits, '.' or '_'")})
+    connection = session.connection()
+    balance, currency = connection.execute(_CREDIT, {
+        "b_account_id": account_id, "b_establishment_id": establishment_id,
+        "b_amount": amount}).one()
+    chain_id, sequence, previous = _advance(session, establishment_id, LEDGER_COUNTER)
+    entry = LedgerEntry(
+        establishment_id=establishment_id, sequence=sequence, account_id=account_id,
+        amount=amount, currency=currency, balance_after=balance, kind=kind, label=label[:200],
+        payment_id=payment_id, reverses_entry_id=None, actor=actor[:150], created_at=utcnow(),
+        previous_hash=previous or GENESIS)
+    entry.hash = entry_hash(entry)
+    number = receipts_id = None
+    if receipt:
+        advanced = {row.name: row for row in connection.execute(_HEAD_AND_RECEIPT, {
+            "b_establishment_id": establishment_id, "b_head": entry.hash})}
+        if RECEIPT_COUNTER in advanced:
+            receipts_id, number = advanced[RECEIPT_COUNTER].id, advanced[RECEIPT_COUNTER].value
+        else:
+            receipts_id, number, _head = _advance(session, establishment_id, RECEIPT_COUNTER)
+    else:
+        connection.execute(_HEAD, {"b_chain_id": chain_id, "b_head": entry.hash})
+    session.add(entry)
+    _committed(session, LedgerAccount, account_id, balance=balance)
+    _committed(session, MoneyCounter, chain_id, value=sequence, head=entry.hash)
+    if receipts_id is not None:
+        _committed(session, MoneyCounter, receipts_id, value=number)
+    return Posted(entry, number)
+
+
+def _advance(session: Session, establishment_id: int, name: str) -> tuple[int, int, str]:
+    """Counter ``name`` advanced by one and locked: its id, new value and head (created at 0
+    on first use, as :func:`locked_counters` does)."""
+    parameters = {"b_establishment_id": establishment_id, "b_name": name}
+    row = session.connection().execute(_ADVANCE, parameters).one_or_none()
+    if row is None:
+        locked_counters(session, establishment_id, name)
+        row = session.connection().execute(_ADVANCE, parameters).one()
+    return row.id, row.value, row.head
+
+
+def _committed(session: Session, model: type, row_id: int, **values) -> None:
+    """Give the session's object of ``model`` ``row_id``, if loaded, the values a statement
+    just wrote, as if it had read them."""
+    loaded = session.identity_map.get(session.identity_key(model, row_id))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
+
+
 def reversal_of(session: Session, entry: LedgerEntry) -> LedgerEntry | None:
     return session.scalar(select(LedgerEntry).where(LedgerEntry.reverses_entry_id == entry.id))
 
@@ -447,6 +551,7 @@ def verify_task(ctx) -> None:
 __all__ = [
     "GENESIS",
     "LedgerBroken",
+    "Posted",
     "Problem",
     "Verification",
     "account_by_id",
@@ -462,6 +567,7 @@ __all__ = [
     "next_number",
     "open_account",
     "post_entry",
+    "post_locked",
     "reverse",
     "reverse_entry",
     "statement",

@@ -284,32 +284,31 @@ def create_payment(session: Session, runtime, establishment: Establishment, *,
 def _succeed(session: Session, runtime, establishment: Establishment, payment: Payment, *,
              actor: Actor) -> LedgerEntry:
     """Credit the account, number the receipt and run the precommit hooks; the caller holds
-    the payment's lock. The account, chain and receipt locks are taken together, last, so
-    concurrent confirmations wait on each other as briefly as possible."""
-    account = ledger.lock_account(session, payment.account_id)
-    counters = ledger.locked_counters(session, establishment.id, ledger.LEDGER_COUNTER,
-                                      ledger.RECEIPT_COUNTER)
+    the payment's lock. The account, chain and receipt locks are taken last, each by the
+    statement that advances it (:func:`ledger.post_locked`), so concurrent confirmations wait
+    on each other as briefly as possible."""
     label = _("Payment %(reference)s (%(method)s)", reference=payment.reference,
               method=payment.method)
-    entry = ledger.append_entry(session, account, counters[ledger.LEDGER_COUNTER],
-                                payment.amount, kind="payment", label=label,
-                                payment_id=payment.id, actor=split_actor(actor)[1])
-    receipts = counters[ledger.RECEIPT_COUNTER]
-    receipts.value += 1
-    payment.receipt_number = receipts.value
+    with session.no_autoflush:
+        posted = ledger.post_locked(session, establishment.id, payment.account_id,
+                                    payment.amount, kind="payment", label=label,
+                                    payment_id=payment.id, actor=split_actor(actor)[1],
+                                    receipt=True)
+    payment.receipt_number = posted.receipt
     payment.state = "succeeded"
-    payment.succeeded_at = utcnow()
+    payment.succeeded_at = posted.entry.created_at
     if payment.request_id is not None:
         request = session.get(PaymentRequest, payment.request_id)
         if request is not None and request.state == "open":
             request.state, request.paid_at = "paid", payment.succeeded_at
     _audit(session, "payment.succeeded", establishment, payment, actor, amount=payment.amount,
-           currency=payment.currency, receipt=payment.receipt_number, entry=entry.sequence)
+           currency=payment.currency, receipt=payment.receipt_number,
+           entry=posted.entry.sequence)
     _precommit(session, runtime, establishment, "regie_payment_succeeded_precommit",
                payment=payment)
     _postcommit(session, runtime, establishment, "regie_payment_succeeded_postcommit",
                 payment_id=payment.id)
-    return entry
+    return posted.entry
 
 
 def succeed_or_review(session: Session, runtime, establishment: Establishment,

@@ -2,12 +2,23 @@
 
 1. The provider object verifies and decodes the request (:meth:`parse_notification`); no
    database is involved, and a request that is not genuine is kept as ``rejected``.
-2. The notification is stored, raw, in its own transaction, under a key unique per
-   establishment, method and provider event: a second delivery of the same event fails to
-   insert and is answered as a duplicate.
-3. It is then applied in a second transaction that locks the notification and the payment
-   rows: an already-final payment is left alone; amount, currency and merchant account are
-   checked here, in the core, and any mismatch sends the payment to review with the evidence.
+2. One transaction locks the payment the notification names, stores the notification, raw,
+   under a key unique per establishment, method and provider event, and applies it: an
+   already-final payment is left alone; amount, currency and merchant account are checked
+   here, in the core, and any mismatch sends the payment to review with the evidence. A
+   second delivery of the same event finds its key taken (``INSERT … ON CONFLICT DO
+   NOTHING``; a concurrent one waits on the payment's lock, then on the key) and is answered
+   as a duplicate, having changed nothing.
+3. The raw notification is never lost: it commits with what it changed, or, when applying
+   it fails, it is stored alone as ``received`` (:func:`_keep`) and applied again in a
+   transaction of its own; a notification still ``received`` after that is applied by the
+   next delivery of the same event, or by :func:`apply_received`.
+
+Why one transaction keeps "stored before processing": nothing the notification changes can
+commit without the raw row (same transaction), and the raw row is written before any change
+it causes; what a separate first commit added was only a window where the row existed
+unprocessed, which step 3 covers for failures. A crash during the transaction answers the
+provider nothing, so it delivers again (or, Paybox, warns the merchant).
 
 A browser return never goes through steps 2–3: :func:`payment_return` only reads what the
 server knows, for the payer's page.
@@ -20,7 +31,8 @@ import logging
 from typing import Any
 
 import attrs
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -87,13 +99,11 @@ def receive_notification(runtime, establishment: Establishment | int, method_cod
     The one path every online method's callback view takes, so that each plugin gets the
     same exactly-once guarantees; the HTTP answer to the provider is the view's business.
     Never raises for bad input: forged or malformed requests come back ``rejected``.
+    ``establishment`` may be an object loaded with its plugins (the request's): it is only
+    read, never reloaded.
     """
-    establishment_id = _establishment_id(establishment)
-    if isinstance(establishment, Establishment):
-        provider = _online_provider(runtime, establishment, method_code)
-    else:
-        with runtime.db.session() as session:
-            provider = _online_provider(runtime, _place(session, establishment_id), method_code)
+    place = _loaded(runtime, establishment)
+    provider = _online_provider(runtime, place, method_code)
     reason = ""
     try:
         parsed = provider.parse_notification(raw)
@@ -102,19 +112,31 @@ def receive_notification(runtime, establishment: Establishment | int, method_cod
     except InvalidNotification as exc:
         parsed, reason = None, str(exc) or "invalid notification"
     except Exception as exc:
-        log.exception("%s could not parse a notification for %s", method_code, establishment_id)
+        log.exception("%s could not parse a notification for %s", method_code, place.id)
         parsed, reason = None, f"the provider failed to parse it: {exc!r}"
     if parsed is None:
         log.warning("rejected %s notification for establishment %s from %s: %s", method_code,
-                    establishment_id, raw.remote_addr, reason)
-    return _store_and_apply(runtime, establishment_id, method_code, parsed, raw=raw,
-                            source=source, reason=reason)
+                    place.id, raw.remote_addr, reason)
+    return _store_and_apply(runtime, place, method_code, parsed, raw=raw, source=source,
+                            reason=reason, provider=provider)
 
 
 def _place(session, establishment_id: int) -> Establishment:
     """The establishment with its plugins, in one query."""
     return session.scalar(select(Establishment).where(Establishment.id == establishment_id)
                           .options(joinedload(Establishment.plugins)))
+
+
+def _loaded(runtime, establishment: Establishment | int) -> Establishment:
+    """``establishment`` as an object to read (slug, plugins and their settings), loaded in a
+    short session of its own when only its id is given."""
+    if isinstance(establishment, Establishment):
+        return establishment
+    with runtime.db.session() as session:
+        place = _place(session, establishment)
+    if place is None:
+        raise NotFound(_("no establishment %(id)s", id=establishment))
+    return place
 
 
 def _online_provider(runtime, place: Establishment, method_code: str):
@@ -130,12 +152,10 @@ def apply_notification(runtime, establishment: Establishment | int, method_code:
     """Store and apply a statement already verified by other means: the answer of the core's
     or a plugin's own request to the provider (status inquiry, reconciliation). Same
     exactly-once rules as :func:`receive_notification`."""
-    method = None
-    with runtime.db.session() as session:
-        method = method_of(runtime, session.get(Establishment, _establishment_id(establishment)),
-                           method_code)
-    return _store_and_apply(runtime, _establishment_id(establishment), method.code, notification,
-                            raw=raw, source=source, reason="")
+    place = _loaded(runtime, establishment)
+    method = method_of(runtime, place, method_code)
+    return _store_and_apply(runtime, place, method.code, notification, raw=raw, source=source,
+                            reason="")
 
 
 def _row(establishment_id: int, method: str, parsed: ProviderNotification | None,
@@ -173,42 +193,133 @@ def _fitted(value: str | None, size: int) -> str | None:
     return value[:size - 1] + "…"
 
 
-def _store_and_apply(runtime, establishment_id: int, method: str,
+def _store_and_apply(runtime, place: Establishment, method: str,
                      parsed: ProviderNotification | None, *, raw: RawRequest | None, source: str,
-                     reason: str) -> NotificationResult:
-    row = _row(establishment_id, method, parsed, raw, source, reason)
+                     reason: str, provider: Any = None) -> NotificationResult:
+    row = _row(place.id, method, parsed, raw, source, reason)
+    if parsed is None:
+        return _store_rejected(runtime, place, row)
     try:
         with runtime.db.transaction() as session:
-            session.add(row)
-            session.flush()
-            if parsed is None:
-                audit.record(session, "payment.notification_rejected",
-                             establishment=session.get(Establishment, establishment_id),
-                             actor=method, target=f"notification:{row.id}",
-                             details={"reason": reason, "remote_addr": row.remote_addr},
-                             ip=row.remote_addr)
-        notification_id = row.id
+            result = _receive(session, runtime, place, row, provider)
+    except Exception:
+        log.exception("%s notification %s for %s failed to apply: stored to apply again",
+                      method, row.event_key, place.slug)
+        stored = _keep(runtime, place.id, row)
+        if isinstance(stored, NotificationResult):
+            return stored
+        return _apply(runtime, place.id, stored)
+    if result.status == "received":  # stored earlier, never applied: apply it now
+        return _apply(runtime, place.id, result.notification_id)
+    return result
+
+
+def _receive(session, runtime, place: Establishment, row: PaymentNotification,
+             provider: Any) -> NotificationResult:
+    """Step 2 in the caller's transaction: lock the payment, store ``row`` (with the status
+    it will most likely end with, so the usual case writes it once), apply it. A result
+    ``received`` names a stored notification still to apply."""
+    payment = session.scalar(lock(select_for(
+        place, Payment, Payment.method == row.method, Payment.reference == row.reference))
+        .execution_options(populate_existing=True))
+    row.processed_at = utcnow()
+    if payment is not None:
+        row.status, row.reason, row.payment_id = "applied", "", payment.id
+    else:
+        row.status, row.reason = "unmatched", _unmatched_reason(row)
+    row.id = _insert(session, row)
+    if row.id is None:
+        return _already_stored(session, row)
+    expected = (row.status, row.reason)
+    result = _settle(session, runtime, place, row, payment, provider)
+    if (row.status, row.reason) != expected:
+        session.execute(update(PaymentNotification).where(PaymentNotification.id == row.id)
+                        .values(status=row.status, reason=row.reason),
+                        execution_options={"synchronize_session": False})
+    return result
+
+
+def _insert(session, row: PaymentNotification) -> int | None:
+    """Insert ``row``; its id, or ``None`` when its event key is already stored (after the
+    transaction storing it, if still running, has ended)."""
+    values = {column.key: row.__dict__[column.key] for column in _NOTIFICATIONS.columns
+              if column.key in row.__dict__ and not column.primary_key}
+    dialect = session.get_bind().dialect.name
+    if dialect in _UPSERT:
+        return session.execute(
+            _UPSERT[dialect](_NOTIFICATIONS).values(values).on_conflict_do_nothing(
+                index_elements=["establishment_id", "method", "event_key"])
+            .returning(_NOTIFICATIONS.c.id)).scalar()
+    try:
+        with session.begin_nested():
+            return session.execute(insert(_NOTIFICATIONS).values(values)
+                                   .returning(_NOTIFICATIONS.c.id)).scalar()
     except IntegrityError:
-        with runtime.db.session() as session:
-            existing = session.scalar(select(PaymentNotification).where(
+        return None
+
+
+_NOTIFICATIONS = PaymentNotification.__table__
+_UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _already_stored(session, row: PaymentNotification) -> NotificationResult:
+    """The answer to a delivery whose event is stored: a duplicate, or ``received`` when the
+    stored one was never applied."""
+    existing, state = session.execute(
+        select(PaymentNotification, Payment.state)
+        .outerjoin(Payment, Payment.id == PaymentNotification.payment_id)
+        .where(PaymentNotification.establishment_id == row.establishment_id,
+               PaymentNotification.method == row.method,
+               PaymentNotification.event_key == row.event_key)).one()
+    if existing.status == "received":
+        return NotificationResult("received", existing.id)
+    log.info("duplicate delivery of %s notification %s (%s)", row.method, existing.id,
+             existing.event_key)
+    return NotificationResult("duplicate", existing.id, existing.payment_id, state,
+                              existing.reason)
+
+
+def _store_rejected(runtime, place: Establishment, row: PaymentNotification) -> NotificationResult:
+    """Keep a request that is not genuine, with the reason, once per distinct request."""
+    with runtime.db.transaction() as session:
+        row.id = _insert(session, row)
+        if row.id is None:
+            return _already_stored(session, row)
+        audit.record(session, "payment.notification_rejected", establishment=place,
+                     actor=row.method, target=f"notification:{row.id}",
+                     details={"reason": row.reason, "remote_addr": row.remote_addr},
+                     ip=row.remote_addr)
+    return NotificationResult("rejected", row.id, reason=row.reason)
+
+
+def _keep(runtime, establishment_id: int, row: PaymentNotification) -> int | NotificationResult:
+    """Store ``row`` alone, ``received``, after applying it failed: the id to apply again, or
+    the answer when its event was stored meanwhile (by a concurrent delivery)."""
+    row.status, row.reason, row.payment_id, row.processed_at = "received", "", None, None
+    row.id = None
+    with runtime.db.transaction() as session:
+        row.id = _insert(session, row)
+        if row.id is not None:
+            return row.id
+        result = _already_stored(session, row)
+    return result.notification_id if result.status == "received" else result
+
+
+def apply_received(runtime, establishment: Establishment | int) -> list[NotificationResult]:
+    """Apply the establishment's notifications stored but never applied (their processing
+    failed twice): for a scheduled task, or by hand once the cause is fixed."""
+    establishment_id = _establishment_id(establishment)
+    with runtime.db.session() as session:
+        waiting = list(session.scalars(
+            select(PaymentNotification.id).where(
                 PaymentNotification.establishment_id == establishment_id,
-                PaymentNotification.method == method,
-                PaymentNotification.event_key == row.event_key))
-            if existing is None:
-                raise
-            if existing.status != "received":
-                log.info("duplicate delivery of %s notification %s (%s)", method, existing.id,
-                         existing.event_key)
-                payment = session.get(Payment, existing.payment_id) if existing.payment_id else None
-                return NotificationResult("duplicate", existing.id, existing.payment_id,
-                                          payment.state if payment else None, existing.reason)
-            notification_id = existing.id  # stored but not applied yet: apply it now
-    if parsed is None:
-        return NotificationResult("rejected", notification_id, reason=reason)
-    return _apply(runtime, establishment_id, notification_id)
+                PaymentNotification.status == "received").order_by(PaymentNotification.id)))
+    return [_apply(runtime, establishment_id, notification_id) for notification_id in waiting]
 
 
 def _apply(runtime, establishment_id: int, notification_id: int) -> NotificationResult:
+    """Apply a stored notification in a transaction of its own (notification, then payment
+    locked)."""
     with runtime.db.transaction() as session:
         notification = session.scalar(lock(select(PaymentNotification).where(
             PaymentNotification.id == notification_id)).execution_options(populate_existing=True))
@@ -222,32 +333,38 @@ def _apply(runtime, establishment_id: int, notification_id: int) -> Notification
             place, Payment, Payment.method == notification.method,
             Payment.reference == notification.reference)).execution_options(
             populate_existing=True))
+        notification.processed_at = utcnow()
         if payment is None:
-            reason = _("no payment has the reference '%(reference)s'",
-                       reference=notification.reference)
-            log.warning("%s notification %s for unknown reference %r in %s: kept for review",
-                        notification.method, notification.id, notification.reference, place.slug)
-            audit.record(session, "payment.notification_unmatched", establishment=place,
-                         actor=notification.method, target=f"notification:{notification.id}",
-                         details={"reference": notification.reference,
-                                  "amount": notification.amount})
-            _processed(notification, "unmatched", reason)
-            return NotificationResult("unmatched", notification.id, reason=reason)
-        status, reason = _decide(session, runtime, place, payment, notification)
-        _processed(notification, status, reason, payment)
-        return NotificationResult(status, notification.id, payment.id, payment.state, reason)
+            notification.status = "unmatched"
+            notification.reason = _unmatched_reason(notification)
+        else:
+            notification.status, notification.payment_id = "applied", payment.id
+        return _settle(session, runtime, place, notification, payment)
 
 
-def _processed(notification: PaymentNotification, status: str, reason: str,
-               payment: Payment | None = None) -> None:
+def _unmatched_reason(notification: PaymentNotification) -> str:
+    return _("no payment has the reference '%(reference)s'", reference=notification.reference)
+
+
+def _settle(session, runtime, place: Establishment, notification: PaymentNotification,
+            payment: Payment | None, provider: Any = None) -> NotificationResult:
+    """Decide what ``notification`` does to ``payment`` (locked), and record it; the
+    notification's ``status`` and ``reason`` say what came of it."""
+    if payment is None:
+        log.warning("%s notification %s for unknown reference %r in %s: kept for review",
+                    notification.method, notification.id, notification.reference, place.slug)
+        audit.record(session, "payment.notification_unmatched", establishment=place,
+                     actor=notification.method, target=f"notification:{notification.id}",
+                     details={"reference": notification.reference,
+                              "amount": notification.amount})
+        return NotificationResult("unmatched", notification.id, reason=notification.reason)
+    status, reason = _decide(session, runtime, place, payment, notification, provider)
     notification.status, notification.reason = status, reason
-    notification.processed_at = utcnow()
-    if payment is not None:
-        notification.payment_id = payment.id
+    return NotificationResult(status, notification.id, payment.id, payment.state, reason)
 
 
 def _decide(session, runtime, place: Establishment, payment: Payment,
-            notification: PaymentNotification) -> tuple[str, str]:
+            notification: PaymentNotification, provider: Any = None) -> tuple[str, str]:
     actor = f"{notification.method} notification"
     outcome = notification.outcome
     money_taken = payment.succeeded_at is not None
@@ -266,7 +383,7 @@ def _decide(session, runtime, place: Establishment, payment: Payment,
         return "applied", ""
     if money_taken or payment.state == "needs_review":
         return "ignored", _("the payment is already %(state)s", state=payment.state)
-    mismatches, evidence = _mismatches(runtime, place, payment, notification)
+    mismatches, evidence = _mismatches(runtime, place, payment, notification, provider)
     if notification.provider_reference:
         payment.provider_reference = notification.provider_reference
     payment.provider_data = {**payment.provider_data, **notification.details}
@@ -281,10 +398,13 @@ def _decide(session, runtime, place: Establishment, payment: Payment,
 
 
 def _mismatches(runtime, place: Establishment, payment: Payment,
-                notification: PaymentNotification) -> tuple[list[str], dict[str, Any]]:
+                notification: PaymentNotification,
+                provider: Any = None) -> tuple[list[str], dict[str, Any]]:
     """What the provider stated that differs from the payment (amount, currency, merchant
-    account), and the evidence for the reviewer."""
-    provider = provider_for(runtime, place, method_of(runtime, place, payment.method))
+    account), and the evidence for the reviewer. ``provider``: the payment method's, when the
+    caller has it."""
+    if provider is None:
+        provider = provider_for(runtime, place, method_of(runtime, place, payment.method))
     expected_merchant = provider.merchant_account() if hasattr(
         provider, "merchant_account") else None
     mismatches = []
@@ -396,6 +516,7 @@ __all__ = [
     "ReturnView",
     "adopt",
     "apply_notification",
+    "apply_received",
     "payment_return",
     "receive_notification",
 ]
