@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from regie.api import Establishment, Invalid, TaskContext, get_account
 from regie_markets import billing
 from regie_markets.invoicing import pdf, treatment
-from regie_markets.models import ACCOUNT_KIND, Market, Trader
+from regie_markets.models import ACCOUNT_KIND, Trader
 from regie_markets.office_models import DONE, FAILED, Invoice, InvoiceLine, InvoicingRun
-from regie_markets.tickets import create_ticket
 
 OCTOBER = dt.date(2026, 10, 1)
 TODAY = dt.date(2026, 11, 5)
@@ -24,54 +23,6 @@ TODAY = dt.date(2026, 11, 5)
 def town(make_establishment) -> Establishment:
     return make_establishment("lunel", name="Mairie de Lunel", plugins=["markets"],
                               address="Place de la mairie\n34400 Lunel")
-
-
-def add_market(session, town, name, standard=150, demonstrator=200, surcharge=100):
-    market = Market(establishment_id=town.id, name=name, weekdays="1234567",
-                    tariff_standard=standard, tariff_demonstrator=demonstrator,
-                    tariff_surcharge=surcharge)
-    session.add(market)
-    session.flush()
-    return market
-
-
-def add_trader(session, town, number, name, **fields):
-    trader = Trader(establishment_id=town.id, number=number, last_name=name, first_name="A",
-                    legal_name=name, address=f"{number} rue du Marché", postcode="34400",
-                    city="Lunel", siret="73282932000074", badge_token=f"token-{town.id}-{number}",
-                    **fields)
-    session.add(trader)
-    session.flush()
-    return trader
-
-
-@pytest.fixture
-def small_month(regie_runtime, town):
-    """Two markets, four traders; Dupont trades mostly at Les Halles, the others at Marché
-    Bas, except Zola who has no ticket in October."""
-    with regie_runtime.db.transaction() as session:
-        place = session.get(Establishment, town.id)
-        halles = add_market(session, place, "Les Halles")
-        bas = add_market(session, place, "Marché Bas", standard=100)
-        dupont = add_trader(session, place, 7, "DUPONT")
-        martin = add_trader(session, place, 3, "MARTIN")
-        bernard = add_trader(session, place, 5, "BERNARD")
-        zola = add_trader(session, place, 9, "ZOLA")
-        for day in (2, 9, 16):
-            create_ticket(session, place, trader=dupont, market=halles,
-                          day=OCTOBER.replace(day=day), metres=4)
-        create_ticket(session, place, trader=dupont, market=bas, day=OCTOBER.replace(day=3),
-                      metres=2, badge_surcharge=True)
-        create_ticket(session, place, trader=martin, market=bas, day=OCTOBER.replace(day=3),
-                      metres=6)
-        create_ticket(session, place, trader=martin, market=bas, day=OCTOBER.replace(day=10),
-                      metres=6, demonstrator=True)
-        create_ticket(session, place, trader=bernard, market=bas, day=OCTOBER.replace(day=31),
-                      metres=3)
-        create_ticket(session, place, trader=zola, market=bas, day=dt.date(2026, 11, 2),
-                      metres=3)
-        return {"dupont": dupont.id, "martin": martin.id, "bernard": bernard.id,
-                "zola": zola.id}
 
 
 def billing_amount(cents: int) -> str:

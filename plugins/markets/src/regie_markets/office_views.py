@@ -269,11 +269,11 @@ def invoice_duplicate(invoice_id: int):
 
 
 def blueprint() -> Blueprint:
-    bp = Blueprint("plugin_markets_office", __name__, template_folder="templates",
-                   url_prefix="/office")
+    bp = Blueprint("plugin_markets_office", __name__, template_folder="templates")
 
     def route(rule: str, view, permission: str, **options) -> None:
-        bp.add_url_rule(rule, view_func=require_permission(permission)(view), **options)
+        bp.add_url_rule(f"/office{rule}", view_func=require_permission(permission)(view),
+                        **options)
 
     route("/", index, EXPORT)
     route("/invoicing", invoicing, EXPORT, methods=["GET", "POST"])

@@ -33,7 +33,6 @@ from regie.api import (
     refund_payment,
     reverse_entry,
     select_for,
-    statement,
 )
 from regie.api import gettext as _
 from regie_markets.invoicing.treatment import local_today
@@ -142,10 +141,7 @@ def unpoint(runtime, establishment: Establishment, invoice_id: int, *, actor=Non
                          number=invoice.number))
         payment_id, refund_later = invoice.payment_id, False
         if invoice.settlement_entry_id is not None:
-            account = trader_account(session, place, session.get(Trader, invoice.trader_id))
-            entry = next(e for e in statement(session, account)
-                         if e.id == invoice.settlement_entry_id)
-            reverse_entry(session, entry, actor=_actor_name(actor),
+            reverse_entry(session, place, invoice.settlement_entry_id, actor=_actor_name(actor),
                           label=_("Pointing of invoice %(number)s undone",
                                   number=invoice.number))
         elif payment_id is not None:

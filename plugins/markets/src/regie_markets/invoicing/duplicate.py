@@ -42,10 +42,9 @@ def duplicate(book: Path, invoice: Invoice) -> bytes:
                          number=invoice.number))
     writer = PdfWriter()
     for number in (invoice.first_page, invoice.first_page + 1):
-        page = reader.pages[number - 1]
+        page = writer.add_page(reader.pages[number - 1])
         box = page.mediabox
         page.merge_page(_stamp(float(box.width), float(box.height)).pages[0])
-        writer.add_page(page)
     writer.add_metadata({"/Title": f"{STAMP} {invoice.number}"})
     output = io.BytesIO()
     writer.write(output)

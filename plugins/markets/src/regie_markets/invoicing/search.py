@@ -3,13 +3,14 @@ simple search over many fields; rows carry their state and the trader's running 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
-from sqlalchemy import String, Select, cast, false, func, or_
+from sqlalchemy import Select, String, cast, false, func, or_
 from sqlalchemy.orm import Session
 
 from regie.api import Establishment, select_for
@@ -76,7 +77,8 @@ def _state_condition(text: str, today: dt.date, settings: dict[str, Any]):
     }
     wanted = text.lower()
     matched = [condition for state, condition in conditions.items()
-               if wanted and (wanted in state or wanted in str(billing.STATE_LABELS[state]).lower())]
+               if wanted and (wanted in state
+                              or wanted in str(billing.STATE_LABELS[state]).lower())]
     return or_(*matched) if matched else None
 
 
@@ -123,10 +125,8 @@ def _simple(text: str, today: dt.date, settings: dict[str, Any]):
     amount = _amount(text)
     if amount is not None:
         found.append(Invoice.amount == amount)
-    try:
+    with contextlib.suppress(ValueError):
         found.append(Invoice.receipt_date == dt.datetime.strptime(text, "%d/%m/%Y").date())
-    except ValueError:
-        pass
     state = _state_condition(text, today, settings)
     if state is not None:
         found.append(state)
