@@ -3,74 +3,24 @@ every run with its counts and reject file, from the CLI, from code and from the 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from data import payers_source
 from sqlalchemy import func, select
 
-from regie.api import (
-    Rejects,
-    SyncOutcome,
-    SyncSource,
-    get_account,
-    hookimpl,
-    last_syncs,
-    open_account,
-    read_csv,
-    record_sync,
-    run_sync,
-)
+from regie.api import last_syncs, record_sync, run_sync
 from regie.cli.common import State
 from regie.cli.main import cli
-from regie.db.models import Establishment
 from regie.db.money import LedgerAccount
 from regie.services import documents
 from regie.tasks import runner
 
-KIND = "test.payer"
-
-
-def import_payers(ctx):
-    """Payers ``number;name``: all lines or none; a payer already known is unchanged."""
-    lines = read_csv(ctx.path.read_bytes(), columns=2)
-    rejects = Rejects()
-    for line in lines:
-        if not line.cells[0].isdigit():
-            rejects.add(line.number, f"the number '{line.cells[0]}' is not a number", line.raw)
-    if rejects:
-        return SyncOutcome(imported=0, rejects=rejects)
-    imported = unchanged = 0
-    ctx.progress.start(total=len(lines))
-    with ctx.db.transaction() as session:
-        establishment = session.get(Establishment, ctx.establishment_id)
-        for done, line in enumerate(lines, 1):
-            number, name = line.cells
-            if get_account(session, establishment, kind=KIND, owner_key=number):
-                unchanged += 1
-            else:
-                open_account(session, establishment, kind=KIND, owner_key=number, label=name)
-                imported += 1
-            if name == "CRASH":
-                raise RuntimeError("the disk is full")
-            ctx.progress.advance(done)
-    return SyncOutcome(imported=imported, unchanged=unchanged)
-
-
-@hookimpl
-def regie_sync_sources():
-    return [SyncSource("test_payers", "Payers", import_payers, suffixes=(".csv", ".txt"))]
-
 
 @pytest.fixture(scope="module")
 def regie_engine():
-    from regie.engine import Engine
-    from regie.engine.manager import _builtin_modules
-    from regie.runtime import CORE_COMMANDS
-
-    return Engine([], builtins=[*_builtin_modules(), sys.modules[__name__]],
-                  reserved_cli=CORE_COMMANDS)
+    return payers_source.engine()
 
 
 @pytest.fixture
@@ -89,7 +39,7 @@ def payers(regie_runtime, establishment) -> dict[str, str]:
     with regie_runtime.db.session() as session:
         return {account.owner_key: account.label for account in session.scalars(
             select(LedgerAccount).where(LedgerAccount.establishment_id == establishment.id,
-                                        LedgerAccount.kind == KIND))}
+                                        LedgerAccount.kind == payers_source.KIND))}
 
 
 def test_a_file_is_imported_once_and_a_second_run_changes_nothing(regie_runtime, school, tmp_path):

@@ -76,6 +76,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
         establishment_admin,
         filters,
         home,
+        imports,
         mail,
         mounting,
         payments,
@@ -88,6 +89,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
     mounting.mount_plugins(app, runtime.engine, csrf)
     app.register_blueprint(establishment.bp)
     app.register_blueprint(establishment_admin.bp)
+    app.register_blueprint(imports.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(mail.bp)
     app.register_blueprint(payments.bp)
