@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 from stdnum import luhn
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.fr import siret as stdnum_siret
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -44,15 +44,15 @@ def check_siret(value: str) -> str:
     compact = stdnum_siret.compact(value or "")
     if not compact:
         raise Invalid({"siret": _("is required")})
+    if not compact.isdigit():
+        raise Invalid({"siret": _("a SIRET has only digits (%(value)s)", value=value)})
+    if len(compact) != 14:
+        raise Invalid({"siret": _("a SIRET has 14 digits, not %(count)d",
+                                  count=len(compact))})
     try:
         return stdnum_siret.validate(compact)
-    except InvalidFormat:
-        raise Invalid({"siret": _("a SIRET has only digits (%(value)s)", value=value)}) from None
-    except InvalidLength:
-        raise Invalid({"siret": _("a SIRET has 14 digits, not %(count)d",
-                                  count=len(compact))}) from None
     except InvalidChecksum:
-        if luhn.is_valid(compact[:9]) is False:
+        if not luhn.is_valid(compact[:9]):
             reason = _("the SIREN (first 9 digits) fails its check digit")
         else:
             reason = _("the check digit does not match: probably a typing error")
