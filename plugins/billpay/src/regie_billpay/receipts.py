@@ -23,7 +23,7 @@ FORM_FEED = "\f"
 # Letters cp866 lacks (Ukrainian І, Ґ), and spaces it prints badly, in their usual stand-ins.
 _STAND_INS = str.maketrans({"І": "I", "і": "i", "Ґ": "Г", "ґ": "г", "\u00a0": " ",
                             "\u202f": " ", "\u2009": " ", "’": "'", "ʼ": "'", "«": '"',
-                            "»": '"', "—": "-", "–": "-", "№": "N"})
+                            "»": '"', "—": "-", "–": "-"})
 
 
 @attrs.frozen

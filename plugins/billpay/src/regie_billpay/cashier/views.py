@@ -373,9 +373,8 @@ def _receipt_file(bill_id: int) -> tuple[Bill, receipts.Receipt]:
 
 def receipt_text(bill_id: int):
     bill, shown = _receipt_file(bill_id)
-    return Response(receipts.text_receipt(shown), mimetype="text/plain",
-                    headers={"Content-Type": "text/plain; charset=cp866",
-                             "Content-Disposition": f'inline; filename="receipt-{bill.id}.txt"'})
+    return Response(receipts.text_receipt(shown), content_type="text/plain; charset=cp866",
+                    headers={"Content-Disposition": f'inline; filename="receipt-{bill.id}.txt"'})
 
 
 def receipt_pdf(bill_id: int):
