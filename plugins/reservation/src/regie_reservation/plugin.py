@@ -1,6 +1,14 @@
 """The School canteen plugin: hook implementations."""
 
-from regie.api import CliCommand, PluginInfo, Role, Setting, WebBlueprint, hookimpl
+from regie.api import (
+    CliCommand,
+    PaymentMethod,
+    PluginInfo,
+    Role,
+    Setting,
+    WebBlueprint,
+    hookimpl,
+)
 from regie.api import lazy_gettext as _l
 from regie_reservation import models
 from regie_reservation.sync import models as sync_models  # noqa: F401  (tables in the metadata)
@@ -56,9 +64,15 @@ def regie_cli_commands():
 
 @hookimpl
 def regie_payment_succeeded_precommit(session, payment):
+    from flask import has_app_context
+
+    from regie.api import current_runtime
     from regie_reservation.sync.pulls import record_web_payment
+    from regie_reservation.topups import queue_ticket
 
     record_web_payment(session, payment)
+    if has_app_context():  # the hook gets no runtime: tickets go when confirmed on the web
+        queue_ticket(session, current_runtime(), payment)
 
 
 @hookimpl
@@ -90,3 +104,17 @@ def regie_demo_data(session, establishment):
     from regie_reservation.demo import fill
 
     fill(session, establishment)
+
+
+@hookimpl
+def regie_payment_methods():
+    from regie_reservation.methods import CB_INTERNET, LABEL, CbInternet
+
+    return [PaymentMethod(CB_INTERNET, LABEL, online=False, provider=CbInternet)]
+
+
+@hookimpl
+def regie_mail_placeholders():
+    from regie_reservation.letters import mail_placeholders
+
+    return mail_placeholders()

@@ -18,7 +18,6 @@ from regie.api import (
     account_by_id,
     create_payment_request,
     format_money,
-    get_payment,
     parse_money,
     payment_request_link,
     queue_mail,
@@ -64,33 +63,33 @@ def start(session: Session, runtime, establishment: Establishment, individual: I
     return payment_request_link(runtime, establishment, request)
 
 
-def send_ticket(runtime, establishment_id: int, payment_id: int) -> bool:
-    """Mail the payment ticket of a portal top-up to the family's contact address (the seed:
-    PAYBOX mails it when the family gave one in the Account tab). Returns whether a mail was
-    queued; a school without working mail settings gets none, and the payment stands."""
-    with runtime.db.transaction() as session:
-        establishment = session.get(Establishment, establishment_id)
-        payment = get_payment(session, establishment, payment_id)
-        account = account_by_id(session, establishment, payment.account_id)
-        if account.kind != ACCOUNT_KIND or payment.request_id is None:
-            return False
-        individual = individuals.by_external_id(session, establishment, account.owner_key)
-        if individual is None or not individual.contact_email:
-            return False
-        locale = establishment.locale
-        text = _("Payment ticket\n\n%(school)s\nMeal account of %(name)s\n\n"
-                 "Amount: %(amount)s\nOrder reference: %(reference)s\nReceipt: %(receipt)s\n"
-                 "New balance: %(balance)s\n", school=establishment.name,
-                 name=individual.full_name, reference=payment.reference,
-                 amount=format_money(Money(payment.amount, payment.currency), locale),
-                 receipt=payment.receipt_number or "",
-                 balance=format_money(Money(account.balance, account.currency), locale))
-        try:
+def queue_ticket(session: Session, runtime, payment) -> bool:
+    """Put the payment ticket of a portal top-up in the outbox, to the family's contact
+    address, in the confirming transaction (seed: PAYBOX mails it when the family gave one in
+    the Account tab). Returns whether a mail was queued; a school without working mail
+    settings gets none, and the payment stands."""
+    establishment = session.get(Establishment, payment.establishment_id)
+    account = account_by_id(session, establishment, payment.account_id)
+    if account.kind != ACCOUNT_KIND or payment.request_id is None:
+        return False
+    individual = individuals.by_external_id(session, establishment, account.owner_key)
+    if individual is None or not individual.contact_email:
+        return False
+    locale = establishment.locale
+    text = _("Payment ticket\n\n%(school)s\nMeal account of %(name)s\n\n"
+             "Amount: %(amount)s\nOrder reference: %(reference)s\nReceipt: %(receipt)s\n"
+             "New balance: %(balance)s\n", school=establishment.name,
+             name=individual.full_name, reference=payment.reference,
+             amount=format_money(Money(payment.amount, payment.currency), locale),
+             receipt=payment.receipt_number or "",
+             balance=format_money(Money(account.balance, account.currency), locale))
+    try:
+        with session.begin_nested():
             queue_mail(session, runtime, establishment, to=individual.contact_email,
                        subject=_("%(school)s: payment ticket %(reference)s",
                                  school=establishment.name, reference=payment.reference),
                        text=text, record=f"payment:{payment.id}")
-        except (Invalid, Veto) as exc:
-            log.warning("no ticket for payment %s: %s", payment_id, exc)
-            return False
+    except (Invalid, Veto) as exc:
+        log.warning("no ticket for payment %s: %s", payment.id, exc)
+        return False
     return True
