@@ -118,7 +118,7 @@ def test_paying_shows_the_receipt_and_a_second_click_pays_nothing_more(cashier_c
 
 
 def test_receipt_pdf_reads_back_with_the_lines(cashier_client, centre, session):
-    _url, _data, response = _pay_water(cashier_client, centre, "150,25")
+    _pay_water(cashier_client, centre, "150,25")
     bill = session.scalars(select(Bill)).one()
     pdf = cashier_client.get(f"{BASE}/bills/{bill.id}/receipt.pdf")
     assert pdf.mimetype == "application/pdf"
