@@ -6,6 +6,7 @@ Mounted as the blueprint ``plugin_markets_office`` under ``/<slug>/markets/offic
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from regie.api import (
     Invalid,
     Money,
     NotFound,
+    User,
     Veto,
     can,
     csv_response,
@@ -25,6 +27,7 @@ from regie.api import (
     db_session,
     file_response,
     format_money,
+    ngettext,
     require_permission,
     select_for,
     utcnow,
@@ -33,10 +36,14 @@ from regie.api import gettext as _
 from regie_markets import billing
 from regie_markets.invoicing import collect, search, treatment
 from regie_markets.invoicing.duplicate import duplicate
-from regie_markets.office_models import DONE, Invoice, InvoiceLine, InvoicingRun
+from regie_markets.models import Market, Ticket
+from regie_markets.office_models import DONE, ImportBatch, Invoice, InvoiceLine, InvoicingRun
+from regie_markets.ticket_import import batches as import_batches
+from regie_markets.ticket_import import sheet
 
 VIEW, COLLECT, INVOICE, EXPORT = ("markets.view", "markets.collect", "markets.invoice",
                                   "markets.export")
+IMPORT, SIRENE, ADMIN = "markets.import", "markets.sirene", "markets.admin"
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -265,6 +272,140 @@ def invoice_duplicate(invoice_id: int):
                          "application/pdf", inline=True)
 
 
+# --- ticket import ------------------------------------------------------------------------
+
+
+def _placiers(session) -> list[User]:
+    """Users who may be a batch's placier: those who issued tickets here, and oneself."""
+    ids = set(session.scalars(select_for(current_establishment(), Ticket)
+                              .with_only_columns(Ticket.placier_id).distinct()))
+    ids.add(current_user.user.id)
+    ids.discard(None)
+    return list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.username)))
+
+
+def _own_only() -> bool:
+    """A placier imports into their own batches only."""
+    return not (can(COLLECT) or can(ADMIN))
+
+
+def batches():
+    session = db_session()
+    place = current_establishment()
+    errors: dict = {}
+    form = request.form
+    if request.method == "POST":
+        day = _date(form.get("day", ""), errors, "day")
+        placier_id = form.get("placier_id", type=int) or current_user.user.id
+        if _own_only():
+            placier_id = current_user.user.id
+        if not errors:
+            try:
+                with _write() as writing:
+                    batch = import_batches.create_batch(
+                        writing, _place(writing), day=day,
+                        market_id=form.get("market_id", type=int), placier_id=placier_id,
+                        actor=current_user.username)
+                    number, batch_id = batch.number, batch.id
+                flash(_("Batch %(number)d created: write its number on the sheets.",
+                        number=number))
+                return redirect(url_for(".batch", batch_id=batch_id))
+            except (Invalid, Veto) as exc:
+                _failed(exc, errors)
+    query = select_for(place, ImportBatch).order_by(ImportBatch.number.desc())
+    if _own_only():
+        query = query.where(ImportBatch.placier_id == current_user.user.id)
+    markets = dict(session.execute(select_for(place, Market)
+                                   .with_only_columns(Market.id, Market.name)).all())
+    users = _placiers(session)
+    return render_template("markets/office/batches.html", batches=session.scalars(query).all(),
+                           markets=markets, users={user.id: user for user in users},
+                           errors=errors, form=form, today=_today(),
+                           own_only=_own_only()), 422 if errors else 200
+
+
+def _batch_or_404(session, batch_id: int) -> ImportBatch:
+    batch = session.scalar(select_for(current_establishment(), ImportBatch,
+                                      ImportBatch.id == batch_id))
+    if batch is None or (_own_only() and batch.placier_id != current_user.user.id):
+        abort(404)
+    return batch
+
+
+def batch(batch_id: int, errors: dict | None = None, status: int = 200):
+    session = db_session()
+    place = current_establishment()
+    item = _batch_or_404(session, batch_id)
+    market = session.get(Market, item.market_id)
+    placier = session.get(User, item.placier_id) if item.placier_id else None
+    return render_template("markets/office/batch.html", batch=item, market=market,
+                           placier=placier,
+                           readings=import_batches.readings(session, place, item),
+                           to_create=import_batches.to_create(session, place, item),
+                           errors=errors or {}), status
+
+
+def finalise(batch_id: int):
+    errors: dict = {}
+    _batch_or_404(db_session(), batch_id)
+    try:
+        with _write() as session:
+            created = import_batches.finalise(session, _place(session), batch_id,
+                                              user=current_user.user)
+        flash(ngettext("%(num)d ticket created.", "%(num)d tickets created.", created))
+        return redirect(url_for(".batch", batch_id=batch_id))
+    except (Invalid, Veto) as exc:
+        _failed(exc, errors)
+    return batch(batch_id, errors, 422)
+
+
+def remove_reading(batch_id: int, reading_id: int):
+    errors: dict = {}
+    _batch_or_404(db_session(), batch_id)
+    try:
+        with _write() as session:
+            import_batches.remove_reading(session, _place(session), reading_id)
+        return redirect(url_for(".batch", batch_id=batch_id))
+    except (Invalid, Veto) as exc:
+        _failed(exc, errors)
+    return batch(batch_id, errors, 422)
+
+
+def upload():
+    errors: dict = {}
+    outcome = None
+    if request.method == "POST":
+        upload_file = request.files.get("file")
+        if upload_file is None or not upload_file.filename:
+            errors["file"] = _("choose the CSV file to import")
+        else:
+            try:
+                with _write() as session:
+                    outcome = import_batches.import_readings(
+                        session, _place(session), upload_file.read(), user=current_user.user,
+                        own_batches_only=_own_only())
+            except Invalid as exc:
+                _failed(exc, errors)
+    rejects = None
+    if outcome is not None and outcome.rejects:
+        rejects = {"list": list(outcome.rejects),
+                   "report": base64.b64encode(outcome.rejects.to_csv()).decode("ascii"),
+                   "lines": base64.b64encode(outcome.rejects.lines_file()).decode("ascii")}
+    return render_template("markets/office/upload.html", errors=errors, outcome=outcome,
+                           rejects=rejects), 422 if errors else 200
+
+
+def model_csv():
+    return file_response(import_batches.model_file(), _("tickets-model.csv"),
+                         "text/csv; charset=utf-8")
+
+
+def ticket_sheet_pdf():
+    place = current_establishment()
+    return file_response(sheet.ticket_sheet(place.name, place.locale),
+                         _("ticket-sheet.pdf"), "application/pdf", inline=True)
+
+
 # --- the blueprint -------------------------------------------------------------------------
 
 
@@ -286,4 +427,12 @@ def blueprint() -> Blueprint:
     route("/invoices/<int:invoice_id>/unpoint", unpoint, COLLECT, methods=["POST"])
     route("/invoices/<int:invoice_id>/title", title, COLLECT, methods=["POST"])
     route("/invoices/<int:invoice_id>/duplicate.pdf", invoice_duplicate, EXPORT)
+    route("/import", batches, IMPORT, methods=["GET", "POST"])
+    route("/import/<int:batch_id>", batch, IMPORT)
+    route("/import/<int:batch_id>/finalise", finalise, IMPORT, methods=["POST"])
+    route("/import/<int:batch_id>/readings/<int:reading_id>/remove", remove_reading, IMPORT,
+          methods=["POST"])
+    route("/import/upload", upload, IMPORT, methods=["GET", "POST"])
+    route("/import/model.csv", model_csv, IMPORT)
+    route("/import/ticket-sheet.pdf", ticket_sheet_pdf, IMPORT)
     return bp
