@@ -100,8 +100,11 @@ def test_a_push_creates_individuals_records_passages_and_confirms_the_balance(
     assert person.balance_as_of == dt.datetime(2026, 11, 20, 16, 30, tzinfo=dt.UTC)
     account = account_of(session, school, "1001")
     assert account.balance == 1570
-    assert [(e.kind, e.amount) for e in statement(session, account)] == [
-        ("reservation.meal", -330), ("reservation.meal", -330), ("reservation.adjust", 2230)]
+    meals, adjustment = statement(session, account)
+    assert (meals.kind, meals.amount, meals.label) == (
+        "reservation.meal", -660, "2 meals from 2026-11-16 to 2026-11-17")
+    assert (adjustment.kind, adjustment.amount) == ("reservation.adjust", 2230)
+    assert set(session.scalars(select(Passage.entry_id))) == {meals.id}
 
 
 def test_the_same_push_again_changes_nothing(sync_api, session, school):

@@ -10,10 +10,11 @@ Balance reconciliation. The back office is the reference for the balance as of i
 only knows the web payments it has pulled: the agent says up to which receipt number
 (``payments_through``). The balance the web should show is therefore the back office's balance
 plus the web payments on that account after that receipt. The passages of the item are recorded
-first (each debits the account), then a difference between that balance and the ledger's is
-posted as one visible adjustment entry (``reservation.adjust``, "Balance confirmed by the back
-office"): the ledger is never edited. ``Individual.balance_as_of`` is the time the agent read
-the balance, which families see as "balance as of HH:MM".
+first (one ledger entry debits the account for all of them), then a difference between that
+balance and the ledger's is posted as one visible adjustment entry (``reservation.adjust``,
+"Balance confirmed by the back office"): the ledger is never edited.
+``Individual.balance_as_of`` is the time the agent read the balance, which families see as
+"balance as of HH:MM".
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from regie.api import Establishment, Invalid, select_for
+from regie.api import Establishment, Invalid, account_by_id, post_entry, select_for
 from regie.api import gettext as _
 from regie_reservation import individuals
 from regie_reservation.individuals import IndividualData
@@ -64,6 +66,9 @@ def push_individuals(session: Session, establishment: Establishment,
                                         as_of)
         except Invalid as exc:
             result = {"status": "rejected", "reason": _reason(exc)}
+        except IntegrityError:
+            result = {"status": "rejected", "reason": _(
+                "recorded meanwhile by another push: send it again")}
         results.append({"key": key, **result})
     return results
 
@@ -184,10 +189,8 @@ def _full_item(session: Session, establishment: Establishment, item: Any,
     person = known.get(external_id)
     before = _snapshot(person) if person is not None else None
     person = individuals.upsert(session, establishment, data)
-    fresh = [row for row in passages if row[0] not in recorded]
-    for passage_id, day, meal, price in fresh:
-        individuals.record_passage(session, establishment, person, external_id=passage_id,
-                                   day=day, meal=meal, price=price)
+    fresh = list({row[0]: row for row in passages if row[0] not in recorded}.values())
+    _record_passages(session, establishment, person, fresh)
     adjustment = _reconcile(session, establishment, person, balance, pending, as_of)
     known[external_id] = person
     recorded.update(row[0] for row in fresh)
@@ -195,6 +198,30 @@ def _full_item(session: Session, establishment: Establishment, item: Any,
               "updated" if before != _snapshot(person) or fresh or adjustment else "unchanged")
     return {"status": status, "passages_recorded": len(fresh),
             "passages_known": len(passages) - len(fresh), "adjustment": adjustment}
+
+
+def _record_passages(session: Session, establishment: Establishment, person: Individual,
+                     fresh: list[tuple[str, dt.date, str, int]]) -> None:
+    """Record the item's new passages in one insert, debited by one ledger entry for them all
+    (their ``entry_id``): a push of 30 meals is one statement and one entry, not 30 of each.
+    A passage recorded meanwhile by a concurrent push makes the insert fail, and the item with
+    it (answered ``rejected``, sent again by the agent's next run)."""
+    if not fresh:
+        return
+    total = sum(price for _id, _day, _meal, price in fresh)
+    entry_id = None
+    if total:
+        days = sorted(day for _id, day, _meal, _price in fresh)
+        label = (_("Meal of %(day)s", day=days[0].isoformat()) if len(fresh) == 1 else
+                 _("%(count)s meals from %(first)s to %(last)s", count=len(fresh),
+                   first=days[0].isoformat(), last=days[-1].isoformat()))
+        account = account_by_id(session, establishment, person.account_id)
+        entry_id = post_entry(session, account, -total, kind=individuals.PASSAGE_ENTRY,
+                              label=label, actor="back office").id
+    session.execute(insert(Passage), [
+        {"establishment_id": establishment.id, "individual_id": person.id,
+         "external_id": passage_id, "day": day, "meal": meal, "price": price,
+         "entry_id": entry_id} for passage_id, day, meal, price in fresh])
 
 
 def _balance_only(session: Session, establishment: Establishment, item: Any,
