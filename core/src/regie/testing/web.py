@@ -9,20 +9,52 @@ from flask.testing import FlaskClient
 
 
 class _FormParser(HTMLParser):
+    """What a browser would send: inputs (checked boxes only), the selected option of each
+    select (else its first), the text of each textarea."""
+
     def __init__(self) -> None:
         super().__init__()
         self.fields: dict[str, str] = {}
+        self._select: str | None = None
+        self._first_option: str | None = None
+        self._textarea: str | None = None
+        self._text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "input" and attributes.get("name"):
+        name = attributes.get("name")
+        if tag == "input" and name:
             if attributes.get("type") in ("checkbox", "radio") and "checked" not in attributes:
                 return
-            self.fields.setdefault(attributes["name"], attributes.get("value") or "")
+            self.fields.setdefault(name, attributes.get("value") or "")
+        elif tag == "select" and name:
+            self._select, self._first_option = name, None
+        elif tag == "option" and self._select:
+            value = attributes.get("value") or ""
+            if self._first_option is None:
+                self._first_option = value
+            if "selected" in attributes:
+                self.fields.setdefault(self._select, value)
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select:
+            if self._first_option is not None:
+                self.fields.setdefault(self._select, self._first_option)
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.fields.setdefault(self._textarea, "".join(self._text).removeprefix("\n"))
+            self._textarea = None
 
 
 def form_fields(html: str) -> dict[str, str]:
-    """The named ``<input>`` values of a page (hidden ones included)."""
+    """The values a browser would submit from the named fields of a page (hidden ones
+    included)."""
     parser = _FormParser()
     parser.feed(html)
     return parser.fields
