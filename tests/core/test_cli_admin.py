@@ -199,20 +199,20 @@ def test_grant_revoke_and_list_roles(regie, regie_runtime, make_establishment, m
     make_establishment(slug="marches", plugins=["markets"])
     make_user("frank")
 
-    granted = regie("user", "grant", "frank", "marches", "markets.staff")
+    granted = regie("user", "grant", "frank", "marches", "markets.regie")
     assert granted.exit_code == 0, granted.output
-    assert "already" in regie("user", "grant", "frank", "marches", "markets.staff").stdout
+    assert "already" in regie("user", "grant", "frank", "marches", "markets.regie").stdout
     regie("user", "grant", "frank", "marches", "manager")
     listed = json.loads(regie("user", "list", "--format", "json").stdout)
     assert listed == [{
         "username": "frank", "email": "", "full_name": "", "superuser": False, "active": True,
-        "locked_until": None, "roles": ["marches:manager", "marches:markets.staff"]}]
+        "locked_until": None, "roles": ["marches:manager", "marches:markets.regie"]}]
 
     revoked = regie("user", "revoke", "frank", "marches", "manager")
     assert revoked.exit_code == 0, revoked.output
     assert "was not" in regie("user", "revoke", "frank", "marches", "manager").stdout
     assert json.loads(regie("user", "list", "--format", "json").stdout)[0]["roles"] == [
-        "marches:markets.staff"]
+        "marches:markets.regie"]
 
 
 def test_unknown_role_is_refused_with_the_known_ones(regie, make_establishment, make_user):
@@ -221,4 +221,4 @@ def test_unknown_role_is_refused_with_the_known_ones(regie, make_establishment, 
     line = one_error_line(regie("user", "grant", "gina", "marches", "boss"))
     assert "unknown role 'boss'" in line and "manager" in line
     roles = json.loads(regie("user", "roles", "--format", "json").stdout)
-    assert {"manager", "auditor", "markets.staff"} <= {row["role"] for row in roles}
+    assert {"manager", "auditor", "markets.regie"} <= {row["role"] for row in roles}

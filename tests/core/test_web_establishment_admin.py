@@ -203,9 +203,9 @@ def test_members_grant_and_revoke(manager, make_user, regie_runtime):
 def test_roles_offered_are_those_of_the_core_and_enabled_modules(manager, school,
                                                                  enable_plugin):
     page = manager.get("/ecole/admin/members").get_data(as_text=True)
-    assert 'value="auditor"' in page and 'value="markets.staff"' not in page
+    assert 'value="auditor"' in page and 'value="markets.regie"' not in page
     enable_plugin(school, "markets")
-    assert 'value="markets.staff"' in manager.get("/ecole/admin/members").get_data(as_text=True)
+    assert 'value="markets.regie"' in manager.get("/ecole/admin/members").get_data(as_text=True)
 
 
 def test_audit_log_filters_and_pages(manager, school, regie_runtime, make_establishment):

@@ -62,7 +62,7 @@ def test_widgets_need_their_permission_and_their_module(signed_in, make_user,
                                                         make_establishment, widgets):
     school = make_establishment(slug="ecole", plugins=["markets"])
     other = make_establishment(slug="other")
-    client = signed_in(make_user(roles={school: ["markets.staff"], other: ["manager"]}))
+    client = signed_in(make_user(roles={school: ["markets.regie"], other: ["manager"]}))
     html = client.get("/ecole/").get_data(as_text=True)
     assert "Today" in html and "Takings" not in html
     assert "Today" not in client.get("/other/").get_data(as_text=True), "markets is off there"

@@ -99,14 +99,14 @@ def test_another_establishments_pages_do_not_exist_for_a_non_member(
 
 
 def test_member_without_the_permission_gets_403(signed_in, make_user, make_establishment):
-    school = make_establishment(slug="ecole", plugins=["markets", "reservation"])
+    school = make_establishment(slug="ecole", plugins=["coop", "reservation"])
     client = signed_in(make_user(roles={school: ["reservation.staff"]}))
     assert client.get("/ecole/").status_code == 200
     assert client.get("/ecole/reservation/").status_code == 200
-    assert client.get("/ecole/markets/").status_code == 403
+    assert client.get("/ecole/coop/").status_code == 403
     assert client.get("/ecole/admin/modules").status_code == 403
     assert client.get("/ecole/admin/audit").status_code == 403
-    forbidden = client.submit("/ecole/", {}, action="/ecole/admin/modules/coop/enable")
+    forbidden = client.submit("/ecole/", {}, action="/ecole/admin/modules/markets/enable")
     assert forbidden.status_code == 403
     assert client.get("/admin/").status_code == 403
 
