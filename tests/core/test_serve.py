@@ -127,3 +127,21 @@ def test_demo_from_nothing_serves_until_ctrl_c(tmp_path):
     assert process.returncode == 0, output
     assert f"http://127.0.0.1:{port}/" in output
     assert "Password of 'admin': " in output
+
+
+def test_gunicorn_terminates_tls_and_asks_client_certificates_only_when_configured(tmp_path):
+    from regie.builtin.servers import gunicorn_options
+    from regie.config import load_config
+
+    plain = gunicorn_options(load_config(tmp_path, environ={}), "127.0.0.1:8000")
+    desks = gunicorn_options(load_config(tmp_path, environ={
+        "REGIE_SERVER_CERTFILE": "/etc/regie/server.pem", "REGIE_SERVER_KEYFILE": "/etc/k.pem",
+        "REGIE_SERVER_CA_CERTS": "/etc/regie/desks-ca.pem", "REGIE_SERVER_CERT_REQS": "2",
+        "REGIE_SERVER_FORWARDED_ALLOW_IPS": "10.0.0.5"}), "0.0.0.0:8443")
+
+    assert "certfile" not in plain and plain["forwarded_allow_ips"] == "127.0.0.1,::1"
+    assert {key: desks[key] for key in ("certfile", "keyfile", "ca_certs", "cert_reqs",
+                                        "forwarded_allow_ips", "bind")} == {
+        "certfile": "/etc/regie/server.pem", "keyfile": "/etc/k.pem",
+        "ca_certs": "/etc/regie/desks-ca.pem", "cert_reqs": 2, "forwarded_allow_ips": "10.0.0.5",
+        "bind": "0.0.0.0:8443"}

@@ -14,21 +14,31 @@ def _split(bind: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+def gunicorn_options(config, bind: str) -> dict:
+    """gunicorn's settings from the ``server.*`` keys; TLS only when a certificate is set."""
+    options = {
+        "bind": bind,
+        "workers": config["server.workers"],
+        "threads": config["server.threads"],
+        "timeout": config["server.timeout"],
+        "worker_class": "gthread" if config["server.threads"] > 1 else "sync",
+        "accesslog": "-",
+        "forwarded_allow_ips": config["server.forwarded_allow_ips"],
+    }
+    if config["server.certfile"]:
+        options.update(certfile=config["server.certfile"],
+                       keyfile=config["server.keyfile"] or None,
+                       ca_certs=config["server.ca_certs"] or None,
+                       cert_reqs=config["server.cert_reqs"])
+    return options
+
+
 def run_gunicorn(app_factory, config, bind: str) -> None:
     from gunicorn.app.base import BaseApplication
 
     class RegieGunicorn(BaseApplication):
         def load_config(self):
-            options = {
-                "bind": bind,
-                "workers": config["server.workers"],
-                "threads": config["server.threads"],
-                "timeout": config["server.timeout"],
-                "worker_class": "gthread" if config["server.threads"] > 1 else "sync",
-                "accesslog": "-",
-                "forwarded_allow_ips": "127.0.0.1,::1",
-            }
-            for key, value in options.items():
+            for key, value in gunicorn_options(config, bind).items():
                 self.cfg.set(key, value)
 
         def load(self):
