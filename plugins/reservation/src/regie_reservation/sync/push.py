@@ -252,10 +252,10 @@ def _reconcile(session: Session, establishment: Establishment, person: Individua
     pulled yet); returns the adjustment posted (0 when none)."""
     if balance is None:
         return 0
-    before = individuals.balance(session, establishment, person)
-    individuals.confirm_balance(session, establishment, person,
-                                balance + pending.get(person.account_id, 0), as_of=as_of)
-    return individuals.balance(session, establishment, person) - before
+    expected = balance + pending.get(person.account_id, 0)
+    difference = expected - account_by_id(session, establishment, person.account_id).balance
+    individuals.confirm_balance(session, establishment, person, expected, as_of=as_of)
+    return difference
 
 
 def _reason(exc: Invalid) -> str:
