@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -27,8 +28,10 @@ from regie.api import (
     db_session,
     file_response,
     format_money,
+    last_syncs,
     ngettext,
     require_permission,
+    run_sync,
     select_for,
     utcnow,
 )
@@ -36,8 +39,16 @@ from regie.api import gettext as _
 from regie_markets import billing
 from regie_markets.invoicing import collect, search, treatment
 from regie_markets.invoicing.duplicate import duplicate
-from regie_markets.models import Market, Ticket
-from regie_markets.office_models import DONE, ImportBatch, Invoice, InvoiceLine, InvoicingRun
+from regie_markets.models import Market, Ticket, Trader
+from regie_markets.office_models import (
+    DONE,
+    ImportBatch,
+    Invoice,
+    InvoiceLine,
+    InvoicingRun,
+    SireneAlert,
+)
+from regie_markets.sirene import alerts as sirene_alerts_module
 from regie_markets.ticket_import import batches as import_batches
 from regie_markets.ticket_import import sheet
 
@@ -406,6 +417,61 @@ def ticket_sheet_pdf():
                          _("ticket-sheet.pdf"), "application/pdf", inline=True)
 
 
+# --- SIRENE alerts ------------------------------------------------------------------------
+
+
+def sirene_alerts(errors: dict | None = None, status: int = 200):
+    session = db_session()
+    place = current_establishment()
+    show_all = request.args.get("all") == "1"
+    query = select_for(place, SireneAlert).add_columns(Trader).join(
+        Trader, Trader.id == SireneAlert.trader_id).order_by(SireneAlert.raised_at.desc(),
+                                                             SireneAlert.id.desc())
+    trader_number = request.args.get("trader", type=int)
+    if trader_number:
+        query = query.where(Trader.number == trader_number)
+    if not show_all:
+        query = query.where(SireneAlert.processed.is_(False))
+    syncs = last_syncs(session, place).get(sirene_alerts_module.SOURCE_CODE)
+    return render_template("markets/office/sirene.html", rows=list(session.execute(query)),
+                           labels=sirene_alerts_module.kind_labels(), show_all=show_all,
+                           errors=errors or {}, last_run=syncs), status
+
+
+def acknowledge_alert(alert_id: int):
+    errors: dict = {}
+    try:
+        with _write() as session:
+            sirene_alerts_module.acknowledge(session, _place(session), alert_id,
+                                             request.form.get("acknowledgement", ""),
+                                             current_user.username)
+        flash(_("Alert processed."))
+        return redirect(url_for(".sirene_alerts"))
+    except (Invalid, NotFound) as exc:
+        _failed(exc, errors)
+        errors["alert_id"] = alert_id
+    return sirene_alerts(errors, 422)
+
+
+def sirene_upload():
+    upload_file = request.files.get("file")
+    if upload_file is None or not upload_file.filename:
+        flash(_("Choose the SIRENE file."), "error")
+        return redirect(url_for(".sirene_alerts"))
+    folder = Path(current_runtime().config.instance) / "sirene" / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(upload_file.filename).name or "sirene.csv"
+    target = folder / f"{current_establishment().id}-{name}"
+    upload_file.save(target)
+    try:
+        outcome = run_sync(current_runtime(), current_establishment().id,
+                           sirene_alerts_module.SOURCE_CODE, target, user=current_user.user)
+    finally:
+        target.unlink(missing_ok=True)
+    flash(outcome.message, "error" if outcome.state == "failed" else "info")
+    return redirect(url_for(".sirene_alerts"))
+
+
 # --- the blueprint -------------------------------------------------------------------------
 
 
@@ -435,4 +501,7 @@ def blueprint() -> Blueprint:
     route("/import/upload", upload, IMPORT, methods=["GET", "POST"])
     route("/import/model.csv", model_csv, IMPORT)
     route("/import/ticket-sheet.pdf", ticket_sheet_pdf, IMPORT)
+    route("/sirene", sirene_alerts, SIRENE)
+    route("/sirene/<int:alert_id>", acknowledge_alert, SIRENE, methods=["POST"])
+    route("/sirene/upload", sirene_upload, SIRENE, methods=["POST"])
     return bp

@@ -1,11 +1,14 @@
 """The Markets plugin: hook implementations."""
 
 from regie.api import (
+    CliCommand,
     DashboardWidget,
     PaymentMethod,
     PluginInfo,
     Role,
+    ScheduledTask,
     Setting,
+    SyncSource,
     WebBlueprint,
     hookimpl,
 )
@@ -85,6 +88,29 @@ def regie_payment_methods():
 
     return [PaymentMethod(REGIE_METHOD, _l("Régie de recettes (receipt number)"), online=False,
                           provider=RegieReceipt)]
+
+
+@hookimpl
+def regie_sync_sources():
+    from regie_markets.sirene.alerts import SOURCE_CODE, run_source
+
+    return [SyncSource(SOURCE_CODE, _l("SIRENE register (INSEE)"), run_source,
+                       description=_l("StockEtablissement_utf8.csv, StockUniteLegale_utf8.csv "
+                                      "or a daily update file: alerts on the traders' SIRETs."))]
+
+
+@hookimpl
+def regie_cli_commands():
+    return [CliCommand("markets", "regie_markets.sirene.cli:markets",
+                       help="Markets: SIRENE import and other back-office work.")]
+
+
+@hookimpl
+def regie_scheduled_tasks():
+    return [ScheduledTask("markets.sirene_pickup", "regie_markets.sirene.pickup:monthly_pickup",
+                          "30 4 3 * *",
+                          description="Compare the traders with the newest SIRENE stock file "
+                                      "dropped in <instance>/sirene/.")]
 
 
 @hookimpl
