@@ -83,7 +83,8 @@ class Subscriber(TenantMixin, Model):
     __tablename__ = "billpay_subscriber"
     __table_args__ = (
         UniqueConstraint("establishment_id", "city_id", "account_number"),
-        Index("ix_billpay_subscriber_street", "establishment_id", "street_key", "house"),
+        Index("ix_billpay_subscriber_street", "establishment_id", "street_key", "house",
+              "apartment"),
         Index("ix_billpay_subscriber_surname", "establishment_id", "surname_key"),
     )
 

@@ -2,8 +2,8 @@
 "50 лет" finds "50 лет Октября"), house and apartment, and/or the beginning of the surname.
 
 Street and surname are compared through their search keys (:func:`search_key`), byte-wise on
-both databases, so a prefix is a range the indexes on ``(establishment_id, street_key, house)``
-and ``(establishment_id, surname_key)`` answer.
+both databases, so a prefix is a range the indexes on ``(establishment_id, street_key, house,
+apartment)`` and ``(establishment_id, surname_key)`` answer, in the order the list shows.
 """
 
 from __future__ import annotations
@@ -72,6 +72,9 @@ def find(session: Session, establishment: Establishment, criteria: Criteria, *,
         query = query.where(Subscriber.house == address_part(criteria.house))
     if criteria.apartment.strip():
         query = query.where(Subscriber.apartment == address_part(criteria.apartment))
-    query = query.order_by(Subscriber.street_key, Subscriber.house, Subscriber.apartment,
-                           Subscriber.surname_key, Subscriber.id).limit(limit + 1)
-    return list(session.scalars(query))
+    if street:
+        query = query.order_by(Subscriber.street_key, Subscriber.house, Subscriber.apartment,
+                               Subscriber.id)
+    else:
+        query = query.order_by(Subscriber.surname_key, Subscriber.id)
+    return list(session.scalars(query.limit(limit + 1)))

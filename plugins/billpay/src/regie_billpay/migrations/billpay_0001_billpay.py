@@ -172,7 +172,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_billpay_subscriber_street",
-            ["establishment_id", "street_key", "house"],
+            ["establishment_id", "street_key", "house", "apartment"],
             unique=False,
         )
         batch_op.create_index(
