@@ -36,7 +36,7 @@ from regie.api import (
     utcnow,
 )
 from regie.api import gettext as _
-from regie_markets import billing
+from regie_markets import billing, traders
 from regie_markets.invoicing import collect, search, treatment
 from regie_markets.invoicing.duplicate import duplicate
 from regie_markets.models import Market, Ticket, Trader
@@ -472,6 +472,52 @@ def sirene_upload():
     return redirect(url_for(".sirene_alerts"))
 
 
+# --- online payment by the trader ---------------------------------------------------------
+
+
+def _trader_by_token(session, token: str) -> Trader:
+    trader = traders.by_token(session, current_establishment(), token)
+    if trader is None or not trader.active:
+        abort(404)
+    return trader
+
+
+def pay_online(token: str):
+    """The trader's invoices to pay online, behind the badge's access code (no sign-in)."""
+    place = current_establishment()
+    if request.method == "GET":
+        with current_runtime().db.session() as session:
+            trader = _trader_by_token(session, token)
+            return render_template("markets/office/pay.html", trader=trader, invoices=None,
+                                   error="")
+    with current_runtime().db.transaction() as session:
+        establishment = _place(session)
+        trader = _trader_by_token(session, token)
+        if not traders.check_access_code(session, establishment, trader,
+                                         request.form.get("code", "")):
+            session.commit()
+            return render_template("markets/office/pay.html", trader=trader, invoices=None,
+                                   error=_("Code refused: ask a placier for your access "
+                                           "code.")), 403
+        invoice_id = request.form.get("invoice_id", type=int)
+        if invoice_id:
+            invoice = session.scalar(select_for(establishment, Invoice, Invoice.id == invoice_id,
+                                                Invoice.trader_id == trader.id))
+            if invoice is None:
+                abort(404)
+            try:
+                link = collect.start_online(session, current_runtime(), establishment, invoice)
+            except Veto as exc:
+                flash(str(exc), "error")
+            else:
+                return redirect(link)
+        unpaid = [view for view in billing.invoices_of(session, establishment, trader, _today())
+                  if view.unpaid and not view.title_number]
+        return render_template("markets/office/pay.html", trader=trader, invoices=unpaid,
+                               code=request.form.get("code", ""), error="",
+                               currency=place.currency)
+
+
 # --- the blueprint -------------------------------------------------------------------------
 
 
@@ -482,6 +528,7 @@ def blueprint() -> Blueprint:
         bp.add_url_rule(f"/office{rule}", view_func=require_permission(permission)(view),
                         **options)
 
+    bp.add_url_rule("/pay/<token>", view_func=pay_online, methods=["GET", "POST"])
     route("/", index, EXPORT)
     route("/invoicing", invoicing, EXPORT, methods=["GET", "POST"])
     route("/invoicing/<int:run_id>", run, EXPORT)
