@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 
 import attrs
-from sqlalchemy import BigInteger, Select, bindparam, case, func, select, update
+from sqlalchemy import BigInteger, Select, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -269,8 +269,8 @@ def append_entry(session: Session, account: LedgerAccount, chain: MoneyCounter,
 
 @attrs.frozen
 class Posted:
-    """What :func:`post_locked` wrote: the entry (added to the session, written at the next
-    flush) and the receipt number it took, if asked for one."""
+    """What :func:`post_locked` wrote: the entry (written, with its id, but not attached to
+    the session) and the receipt number it took, if asked for one."""
 
     entry: LedgerEntry
     receipt: int | None = None
@@ -300,16 +300,19 @@ _HEAD_AND_RECEIPT = (
             head=case((_COUNTERS.c.name == LEDGER_COUNTER, bindparam("b_head")),
                       else_=_COUNTERS.c.head))
     .returning(_COUNTERS.c.name, _COUNTERS.c.id, _COUNTERS.c.value))
+_ENTRIES = LedgerEntry.__table__
+_INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
+_ENTRY_COLUMNS = tuple(column.key for column in _ENTRIES.columns if not column.primary_key)
 
 
 def post_locked(session: Session, establishment_id: int, account_id: int, amount: int, *,
                 kind: str, label: str = "", payment_id: int | None = None, actor: str = "",
                 receipt: bool = False) -> Posted:
-    """:func:`post_entry` in three statements that each lock the row they change: the
-    account's balance, the chain's sequence, then the chain's head with (``receipt=True``) the
-    next receipt number. No row is read before it is locked, so the chain is held only from
-    the second statement to the end of the caller's transaction: the caller prepares
-    everything it can before, and writes only what needs these numbers after.
+    """:func:`post_entry` in four statements, the first three locking the row they change:
+    the account's balance, the chain's sequence, then the chain's head with (``receipt=True``)
+    the next receipt number; then the entry. No row is read before it is locked, so the chain
+    is held only from the second statement to the end of the caller's transaction: the caller
+    prepares everything it can before, and writes only what needs these numbers after.
 
     ``amount`` is a non-zero int in the account's minor units (see :func:`post_entry`).
     Objects of the account and the counters already in the session get the new values.
@@ -339,7 +342,8 @@ def post_locked(session: Session, establishment_id: int, account_id: int, amount
             receipts_id, number, _head = _advance(session, establishment_id, RECEIPT_COUNTER)
     else:
         connection.execute(_HEAD, {"b_chain_id": chain_id, "b_head": entry.hash})
-    session.add(entry)
+    entry.id = connection.execute(_INSERT_ENTRY, {
+        name: getattr(entry, name) for name in _ENTRY_COLUMNS}).scalar_one()
     _committed(session, LedgerAccount, account_id, balance=balance)
     _committed(session, MoneyCounter, chain_id, value=sequence, head=entry.hash)
     if receipts_id is not None:

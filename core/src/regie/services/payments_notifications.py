@@ -245,21 +245,24 @@ def _insert(session, row: PaymentNotification) -> int | None:
     values = {column.key: row.__dict__[column.key] for column in _NOTIFICATIONS.columns
               if column.key in row.__dict__ and not column.primary_key}
     dialect = session.get_bind().dialect.name
-    if dialect in _UPSERT:
-        return session.execute(
-            _UPSERT[dialect](_NOTIFICATIONS).values(values).on_conflict_do_nothing(
-                index_elements=["establishment_id", "method", "event_key"])
-            .returning(_NOTIFICATIONS.c.id)).scalar()
+    if dialect in _INSERT_NEW:
+        return session.execute(_INSERT_NEW[dialect], values).scalar()
     try:
         with session.begin_nested():
-            return session.execute(insert(_NOTIFICATIONS).values(values)
-                                   .returning(_NOTIFICATIONS.c.id)).scalar()
+            return session.execute(insert(_NOTIFICATIONS).returning(_NOTIFICATIONS.c.id),
+                                   values).scalar()
     except IntegrityError:
         return None
 
 
 _NOTIFICATIONS = PaymentNotification.__table__
-_UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+#: ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on the event key, built once; the
+#: values come with each execution.
+_INSERT_NEW = {
+    name: dialect.insert(_NOTIFICATIONS).on_conflict_do_nothing(
+        index_elements=["establishment_id", "method", "event_key"])
+    .returning(_NOTIFICATIONS.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 def _already_stored(session, row: PaymentNotification) -> NotificationResult:
