@@ -51,7 +51,6 @@ import attrs
 
 from regie.api import Invalid
 from regie.api import gettext as _
-from regie_reservation.agent.client import LOOPBACK
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "individuals": ("external_id", "last_name", "first_name", "kind", "class_name", "regime",
@@ -61,6 +60,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "payments": ("reference", "individual", "amount", "day", "mode", "receipt", "number"),
     "reservations": ("web_id", "individual", "day", "meal", "cancelled"),
 }
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+"""Hosts the agent may reach over plain HTTP (its own machine); anything else needs HTTPS."""
 REQUIRED: dict[str, tuple[str, ...]] = {
     "individuals": ("external_id", "last_name"),
     "passages": ("external_id", "individual", "day", "price"),
