@@ -177,10 +177,11 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
     if not invoices:
         raise Invalid({"month": _("%(month)s has no ticket to invoice",
                                   month=f"{run.month:%Y-%m}")})
-    progress = ctx.progress
+    # SQLite has one writer: progress rows cannot be written while this transaction holds it.
+    progress = ctx.progress if session.get_bind().dialect.name != "sqlite" else None
     if progress is not None:
-        progress.start(total=len(invoices), message=_("Invoicing %(count)s traders",
-                                                      count=len(invoices)))
+        progress.advance(0, message=_("Invoicing %(count)s traders", count=len(invoices)),
+                         total=len(invoices))
     folder = files_folder(ctx.runtime, establishment.id)
     stem = f"{run.month:%Y-%m}"
     book_path, index_path = folder / f"{stem}.invoices.pdf", folder / f"{stem}.index.pdf"
