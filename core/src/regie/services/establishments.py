@@ -8,7 +8,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from regie.db import postcommit
@@ -101,10 +101,14 @@ def update(session: Session, establishment: Establishment, fields: dict[str, Any
     return establishment
 
 
+#: Built once: building the statement cost more than running it (every page of an
+#: establishment looks it up).
+_BY_SLUG = (select(Establishment).where(Establishment.slug == bindparam("slug"))
+            .options(joinedload(Establishment.plugins)))
+
+
 def by_slug(session: Session, slug: str) -> Establishment:
-    establishment = session.scalar(
-        select(Establishment).where(Establishment.slug == slug)
-        .options(joinedload(Establishment.plugins)))
+    establishment = session.scalar(_BY_SLUG, {"slug": slug})
     if establishment is None:
         raise NotFound(_("no establishment '%(slug)s'", slug=slug))
     return establishment

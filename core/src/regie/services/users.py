@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 
 import argon2
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from regie.db.base import utcnow
@@ -149,9 +149,13 @@ def authenticate(session: Session, username: str, password: str, *, max_failures
     return user
 
 
+#: Built once: building the statement cost more than running it (every page asks).
+_ROLES_OF = select(Membership.role).where(Membership.user_id == bindparam("user_id"),
+                                          Membership.establishment_id == bindparam("place_id"))
+
+
 def roles_of(session: Session, user: User, establishment: Establishment) -> set[str]:
-    return set(session.scalars(select(Membership.role).where(
-        Membership.user_id == user.id, Membership.establishment_id == establishment.id)))
+    return set(session.scalars(_ROLES_OF, {"user_id": user.id, "place_id": establishment.id}))
 
 
 def grant(session: Session, engine: Engine, user: User, establishment: Establishment, role: str,

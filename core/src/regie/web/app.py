@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from flask import Flask, Response, g, request
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -117,20 +119,26 @@ def translation_directories(runtime: Runtime) -> list[str]:
     return [str(folder) for folder in [*folders, CORE_TRANSLATIONS]]
 
 
-def _select_locale() -> str:
+def _select_locale() -> Locale:
     from regie.i18n import LOCALES
 
     chosen = request.args.get("lang") or _session_lang()
     if chosen in LOCALES:
-        return chosen
+        return _locale(chosen)
     from flask_login import current_user
 
     if current_user and getattr(current_user, "locale", "") in LOCALES:
-        return current_user.locale
+        return _locale(current_user.locale)
     establishment = g.get("establishment")
     if establishment is not None:
-        return establishment.locale
-    return context.current_runtime().config["default_locale"]
+        return _locale(establishment.locale)
+    return _locale(context.current_runtime().config["default_locale"])
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
+    """Parsed once per language (parsing looks for the locale's data file on disk)."""
+    return Locale.parse(code)
 
 
 def _session_lang() -> str | None:

@@ -6,8 +6,8 @@ import functools
 import re
 from pathlib import Path
 
-from flask import Flask, g, url_for
-from flask_babel import format_datetime, get_locale
+from flask import Flask, g, has_request_context, url_for
+from flask_babel import format_datetime, get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -58,7 +58,10 @@ def sprite_symbols() -> frozenset[str]:
 def icon(name: str, label: str | None = None) -> Markup:
     """An SVG icon from the sprite (a Régie name of :data:`ICONS` or a Lucide id in the sprite;
     anything else shows the grid); decorative unless ``label`` is given."""
-    return _icon(url_for("static", filename=SPRITE), name, str(label) if label else None)
+    sprite_url = g.get("_regie_sprite_url")
+    if sprite_url is None:
+        sprite_url = g._regie_sprite_url = url_for("static", filename=SPRITE)
+    return _icon(sprite_url, name, str(label) if label else None)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -79,6 +82,13 @@ def register(app: Flask) -> None:
     # Globals rather than context: imported macros see them too.
     app.jinja_env.globals.update(icon=icon, language_names=LANGUAGE_NAMES,
                                  language_short=LANGUAGE_SHORT, now_utc=utcnow)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: _translations().ugettext(message),
+        ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        pgettext=lambda context, message: _translations().upgettext(context, message),
+        npgettext=lambda context, singular, plural, n: _translations().unpgettext(
+            context, singular, plural, n),
+        newstyle=True)
 
     @app.context_processor
     def _globals():
@@ -87,14 +97,29 @@ def register(app: Flask) -> None:
         establishment = g.get("establishment")
         if establishment is not None and not is_member():
             establishment = None
-        return {
-            "current_user": current_user,
+        values = {
+            "current_user": current_user._get_current_object(),
             "establishment": establishment,
             "establishment_menu": _establishment_menu if establishment is not None else None,
             "can": can,
             "locales": LOCALES,
             "get_locale": get_locale,
         }
+        if has_request_context():
+            values["url_for"] = app.extensions["regie_links"].for_request()
+        return values
+
+
+def _translations():
+    """The catalog of the page's language, looked up once per request and language: Flask-Babel
+    looks it up again for each message (a dozen context-local reads every time)."""
+    locale = get_locale()
+    if locale is None:
+        return get_translations()
+    remembered = g.get("_regie_translations")
+    if remembered is None or remembered[0] is not locale:
+        remembered = g._regie_translations = (locale, get_translations())
+    return remembered[1]
 
 
 def _establishment_menu() -> list[dict]:

@@ -9,6 +9,7 @@ from regie.engine import Engine
 from regie.services import establishments
 from regie.services.errors import NotFound
 from regie.web.context import db_session
+from regie.web.links import TemplateLinks
 
 
 def load_establishment(slug: str, plugin: str | None = None) -> None:
@@ -54,6 +55,8 @@ def mount_plugins(app: Flask, engine: Engine, csrf: CSRFProtect) -> None:
         if "establishment_slug" not in values and g.get("establishment") is not None and (
                 app.url_map.is_endpoint_expecting(endpoint, "establishment_slug")):
             values["establishment_slug"] = g.establishment.slug
+
+    app.extensions["regie_links"] = TemplateLinks(app, _push_slug)
 
 
 #: Core blueprints whose routes live under ``/<establishment_slug>/``.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 
@@ -24,8 +26,15 @@ def allow_form_action(*origins: str) -> None:
 
 
 def _csp() -> str:
+    return _policy(tuple(g.get("csp_form_action", ())))
+
+
+@functools.lru_cache(maxsize=64)
+def _policy(form_actions: tuple[str, ...]) -> str:
+    """The header for a page that may also post to ``form_actions`` (written once each: a
+    payment page names its provider, every other page has none)."""
     directives = {name: list(values) for name, values in CSP.items()}
-    directives["form-action"] += g.get("csp_form_action", [])
+    directives["form-action"] += form_actions
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
