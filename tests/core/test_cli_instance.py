@@ -100,12 +100,15 @@ def test_init_force_replaces_config_keeps_a_backup_and_the_admin(folder):
     password = generated_password(first.stdout)
     before = (folder / "regie.toml").read_text()
 
-    # coop stays: its tables are in the database (dropping it is refused, see test_migrations)
-    forced = regie("--instance", folder, "init", "--plugins", "coop,markets", "--force")
+    # every plugin with tables stays (dropping one is refused, see test_migrations); one is
+    # added
+    forced = regie("--instance", folder, "init", "--plugins", "coop,markets,billpay,mail_smtp",
+                   "--force")
 
     assert forced.exit_code == 0, forced.output
     assert (folder / "regie.toml.bak").read_text() == before
-    assert tomllib.loads((folder / "regie.toml").read_text())["plugins"] == ["coop", "markets"]
+    assert tomllib.loads((folder / "regie.toml").read_text())["plugins"] == [
+        "coop", "markets", "billpay", "mail_smtp"]
     assert "Password" not in forced.stdout  # the existing admin keeps its password
     assert sign_in_works(folder, "admin", password)
 
