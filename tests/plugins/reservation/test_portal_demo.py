@@ -40,4 +40,4 @@ def test_demo_school(regie_runtime, school):
         assert count(Reservation) > 100
         logins_made = session.scalars(select(Individual.login)).all()
         assert len(set(logins_made)) == 400
-    assert elapsed < 60, f"the demo took {elapsed:.1f} s"
+    assert elapsed < 120, f"the demo took {elapsed:.1f} s"  # 20 s on an idle laptop

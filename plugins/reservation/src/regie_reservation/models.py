@@ -132,7 +132,7 @@ class Reservation(TenantMixin, Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     """Last booking or cancellation: the back office pulls what changed since its last run."""
 
-    individual: Mapped[Individual] = relationship(lazy="joined")
+    individual: Mapped[Individual] = relationship()
 
 
 class PlanningDay(TenantMixin, Model):
