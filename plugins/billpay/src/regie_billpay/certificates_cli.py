@@ -37,7 +37,7 @@ def _desk(session, slug: str, code: str) -> tuple[Establishment, Desk]:
 
 @click.group()
 def billpay() -> None:
-    """Utility cashier desks: client certificates."""
+    """Utility cashier desks: client certificates and the settlement centre's files."""
 
 
 @billpay.command("issue-cert")
