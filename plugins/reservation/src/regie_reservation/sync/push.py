@@ -107,12 +107,13 @@ def _envelope(payload: Any) -> tuple[str, dt.datetime, int, list]:
 
 def _pending_web_payments(session: Session, establishment: Establishment,
                           through: int) -> dict[int, int]:
-    """Account → web payments the back office had not pulled when it read its balances."""
-    return dict(session.execute(
+    """Account → web payments the back office had not pulled when it read its balances
+    (PostgreSQL sums integers as numeric: back to int minor units)."""
+    return {account_id: int(total) for account_id, total in session.execute(
         select(SyncPayment.account_id, func.sum(SyncPayment.amount))
         .where(SyncPayment.establishment_id == establishment.id,
                SyncPayment.receipt_number > through)
-        .group_by(SyncPayment.account_id)).all())
+        .group_by(SyncPayment.account_id))}
 
 
 def _text(item: dict, field: str, *, required: bool = False, limit: int = 100) -> str | None:
