@@ -42,7 +42,7 @@ def test_ticket_mode_scan_then_shortcut_saves_the_ticket(field, make_market, mak
                  {"metres": "4"}, page=badge_url)
     assert saved.status_code == 302
     shown = field.get(saved.headers["Location"]).get_data(as_text=True)
-    assert "4 m" in shown and "6,00" in shown  # 4 m × 1,50 €
+    assert "4 m" in shown and "€6.00" in shown  # 4 m × €1.50
 
     again = field.get(badge_url)  # a second scan opens the existing ticket
     assert again.status_code == 302 and "/field/tickets/" in again.headers["Location"]

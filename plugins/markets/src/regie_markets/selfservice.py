@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from regie.api import audit, current_establishment, db_session
+from regie.api import audit, current_establishment
 from regie.api import gettext as _
 from regie_markets import traders
 from regie_markets.field.summary import summary
 from regie_markets.models import Trader
 from regie_markets.settings import markets_settings, today_in
+from regie_markets.web import request_db
 
 
 def code_page(trader: Trader, error: str = "", status: int = 200):
@@ -21,7 +22,7 @@ def code_page(trader: Trader, error: str = "", status: int = 200):
 
 def check(trader: Trader):
     """Check the code typed; the failure is counted in the database before answering."""
-    db, place = db_session(), current_establishment()
+    db, place = request_db(), current_establishment()
     code = request.form.get("code", "")
     granted = traders.check_access_code(db, place, trader, code)
     audit(db, "markets.self_service", establishment=place, actor="trader",

@@ -18,7 +18,6 @@ from regie.api import (
     can,
     csv_response,
     current_establishment,
-    db_session,
     file_response,
     get_for,
     require_permission,
@@ -42,6 +41,7 @@ from regie_markets.models import (
 from regie_markets.office_models import SireneAlert
 from regie_markets.settings import markets_settings, today_in
 from regie_markets.status import LEVELS, TraderStatus, evaluate
+from regie_markets.web import close_request_db, request_db
 
 VIEW, FIELD, EDIT, BLOCK, EXPORT, ADMIN = ("markets.view", "markets.field",
                                            "markets.traders.edit", "markets.block",
@@ -61,14 +61,14 @@ def _today() -> dt.date:
 
 
 def _trader(trader_id: int) -> Trader:
-    trader = get_for(db_session(), current_establishment(), Trader, trader_id)
+    trader = get_for(request_db(), current_establishment(), Trader, trader_id)
     if trader is None:
         abort(404)
     return trader
 
 
 def statuses(rows: list[Trader]) -> dict[int, TraderStatus]:
-    db, place, today, settings = (db_session(), current_establishment(), _today(),
+    db, place, today, settings = (request_db(), current_establishment(), _today(),
                                   _settings())
     found = {}
     for trader in rows:
@@ -87,6 +87,7 @@ def _weekday_names() -> dict[int, str]:
 def blueprint() -> Blueprint:
     bp = Blueprint("plugin_markets", __name__, template_folder="templates",
                    static_folder="static", static_url_path="/static")
+    bp.teardown_request(close_request_db)
 
     @bp.app_template_global("markets_weekdays")
     def markets_weekdays():
@@ -110,7 +111,7 @@ def blueprint() -> Blueprint:
     @bp.route("/b/<token>", methods=["GET", "POST"])
     def badge(token):
         """What a badge opens: the placier's current mode, or the trader's self-service."""
-        trader = traders.by_token(db_session(), current_establishment(), token)
+        trader = traders.by_token(request_db(), current_establishment(), token)
         if trader is None or not trader.active:
             return render_template("markets/field/message.html", title=_("Unknown badge"),
                                    text=_("This badge is unknown or was revoked: ask the "
@@ -128,7 +129,7 @@ def blueprint() -> Blueprint:
     @bp.route("/traders/")
     @require_permission(VIEW)
     def trader_list():
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         args = request.args
         text = args.get("q", "").strip()
         if text:
@@ -187,7 +188,7 @@ def blueprint() -> Blueprint:
         return csv_response(f"traders-{_today().isoformat()}.csv", header, lines())
 
     def _form_natures():
-        return db_session().scalars(select_for(current_establishment(), SalesNature)
+        return request_db().scalars(select_for(current_establishment(), SalesNature)
                                     .order_by(SalesNature.label)).all()
 
     @bp.route("/traders/new", methods=["GET", "POST"])
@@ -195,7 +196,7 @@ def blueprint() -> Blueprint:
     def trader_new():
         errors: dict = {}
         if request.method == "POST":
-            db = db_session()
+            db = request_db()
             try:
                 trader = traders.create_trader(db, current_establishment(), request.form,
                                                actor=current_user.username)
@@ -216,7 +217,7 @@ def blueprint() -> Blueprint:
         errors: dict = {}
         form: dict = _trader_form_values(trader)
         if request.method == "POST":
-            db = db_session()
+            db = request_db()
             form = request.form
             try:
                 traders.update_trader(db, current_establishment(), trader, request.form)
@@ -243,7 +244,7 @@ def blueprint() -> Blueprint:
     @bp.route("/traders/<int:trader_id>")
     @require_permission(VIEW)
     def trader_page(trader_id):
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         trader = _trader(trader_id)
         tab = request.args.get("tab", "record")
         if tab not in TABS:
@@ -296,7 +297,7 @@ def blueprint() -> Blueprint:
     @bp.route("/traders/<int:trader_id>/badge.pdf")
     @require_permission(EDIT)
     def trader_badge_pdf(trader_id):
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         trader = _trader(trader_id)
         photo = None
         if trader.photo_document_id:
@@ -312,7 +313,7 @@ def blueprint() -> Blueprint:
         trader = _trader(trader_id)
         errors: dict = {}
         if request.method == "POST":
-            db = db_session()
+            db = request_db()
             try:
                 traders.associate_badge(db, current_establishment(), trader,
                                         request.form.get("serial", ""))
@@ -330,7 +331,7 @@ def blueprint() -> Blueprint:
     @bp.route("/traders/<int:trader_id>/badge/revoke", methods=["POST"])
     @require_permission(EDIT)
     def trader_revoke(trader_id):
-        db = db_session()
+        db = request_db()
         traders.revoke_badge(db, _trader(trader_id))
         db.commit()
         flash(_("Badge revoked: its URL no longer works. Print and associate a new badge."),
@@ -340,7 +341,7 @@ def blueprint() -> Blueprint:
     @bp.route("/traders/<int:trader_id>/block", methods=["POST"])
     @require_permission(BLOCK)
     def trader_block(trader_id):
-        db = db_session()
+        db = request_db()
         trader = _trader(trader_id)
         if request.form.get("action") == "unblock":
             traders.unblock(trader)
@@ -357,7 +358,7 @@ def blueprint() -> Blueprint:
     @bp.route("/traders/<int:trader_id>/photo", methods=["POST"])
     @require_permission(EDIT)
     def trader_photo(trader_id):
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         trader = _trader(trader_id)
         content, content_type = _photo_from_request()
         if content is None:
@@ -394,7 +395,7 @@ def blueprint() -> Blueprint:
     @bp.route("/photos/<int:document_id>")
     @require_permission(VIEW)
     def photo(document_id):
-        row = get_for(db_session(), current_establishment(), TraderDocument, document_id)
+        row = get_for(request_db(), current_establishment(), TraderDocument, document_id)
         if row is None:
             abort(404)
         return file_response(row.content, row.filename, row.content_type, inline=True)
@@ -402,7 +403,7 @@ def blueprint() -> Blueprint:
     @bp.route("/traders/<int:trader_id>/employees", methods=["POST"])
     @require_permission(EDIT)
     def trader_employee(trader_id):
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         trader = _trader(trader_id)
         if request.form.get("delete", "").isdigit():
             row = get_for(db, place, Employee, int(request.form["delete"]))
@@ -423,7 +424,7 @@ def blueprint() -> Blueprint:
     @bp.route("/traders/<int:trader_id>/documents", methods=["POST"])
     @require_permission(EDIT)
     def trader_document(trader_id):
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         trader = _trader(trader_id)
         upload = request.files.get("file")
         content = upload.read(MAX_UPLOAD + 1) if upload and upload.filename else b""
@@ -453,7 +454,7 @@ def blueprint() -> Blueprint:
     @bp.route("/documents/<int:document_id>")
     @require_permission(VIEW)
     def document(document_id):
-        row = get_for(db_session(), current_establishment(), TraderDocument, document_id)
+        row = get_for(request_db(), current_establishment(), TraderDocument, document_id)
         if row is None:
             abort(404)
         return file_response(row.content, row.filename, row.content_type)
@@ -461,7 +462,7 @@ def blueprint() -> Blueprint:
     @bp.route("/traders/<int:trader_id>/authorisations", methods=["POST"])
     @require_permission(EDIT)
     def trader_authorisation(trader_id):
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         trader = _trader(trader_id)
         tab = url_for(".trader_page", trader_id=trader_id, tab="authorisations")
         if request.form.get("delete", "").isdigit():
@@ -497,7 +498,7 @@ def blueprint() -> Blueprint:
     @bp.route("/tickets/")
     @require_permission(VIEW)
     def ticket_list():
-        db, place, args = db_session(), current_establishment(), request.args
+        db, place, args = request_db(), current_establishment(), request.args
         query = select_for(place, Ticket).join(Trader, Trader.id == Ticket.trader_id)
         if args.get("badge_serial"):
             query = query.where(Trader.badge_serial == args["badge_serial"].strip())
@@ -538,7 +539,7 @@ def blueprint() -> Blueprint:
     @bp.route("/tickets/<int:ticket_id>", methods=["GET", "POST"])
     @require_permission(VIEW)
     def ticket_page(ticket_id):
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         ticket = get_for(db, place, Ticket, ticket_id)
         if ticket is None:
             abort(404)
@@ -565,7 +566,7 @@ def blueprint() -> Blueprint:
     @bp.route("/tickets/history")
     @require_permission(VIEW)
     def ticket_history():
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         query = select_for(place, TicketChange)
         if request.args.get("ticket", "").isdigit():
             query = query.where(TicketChange.ticket_id == int(request.args["ticket"]))
@@ -578,7 +579,7 @@ def blueprint() -> Blueprint:
         from regie.api import User
 
         ids = {c.user_id for c in changes if c.user_id}
-        return {u.id: u.username for u in db_session().scalars(
+        return {u.id: u.username for u in request_db().scalars(
             select(User).where(User.id.in_(ids)))} if ids else {}
 
     @bp.route("/employees/")
@@ -589,8 +590,8 @@ def blueprint() -> Blueprint:
         if text:
             query = query.where(or_(Employee.last_name.ilike(f"%{text}%"),
                                     Employee.first_name.ilike(f"%{text}%")))
-        rows = db_session().scalars(query.order_by(Employee.last_name).limit(500)).all()
-        names = {t.id: t for t in db_session().scalars(select_for(
+        rows = request_db().scalars(query.order_by(Employee.last_name).limit(500)).all()
+        names = {t.id: t for t in request_db().scalars(select_for(
             current_establishment(), Trader, Trader.id.in_({r.trader_id for r in rows})))}
         return render_template("markets/employees.html", rows=rows, traders=names, q=text)
 
@@ -599,7 +600,7 @@ def blueprint() -> Blueprint:
     @bp.route("/settings/", methods=["GET", "POST"])
     @require_permission(ADMIN)
     def lists():
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         errors: dict = {}
         if request.method == "POST":
             errors = _save_list_item(db, place)

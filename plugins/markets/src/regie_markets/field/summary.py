@@ -29,7 +29,16 @@ class Summary:
 
 
 def summary(session: Session, establishment: Establishment, trader: Trader, today: dt.date,
-            settings: dict[str, Any]) -> Summary:
+            settings: dict[str, Any], *, frames: bool = True) -> Summary:
+    """The card; without ``frames`` only the status (the TICKET and PLACEMENT forms show no
+    folded frames), which saves most of the queries."""
+    status = trader_status(session, establishment, trader, today, settings)
+    months = int(settings["attendance_months"])
+    if not frames:
+        return Summary(trader=trader, status=status,
+                       access_state=traders.access_code_state(trader),
+                       tries_left=traders.tries_left(trader), invoices=[], unbilled=[],
+                       markets=[], attendance=[], attendance_months=months)
     granted = traders.authorisations(session, establishment, trader)
     markets = []
     for market in session.scalars(select_for(establishment, Market, Market.active.is_(True))
@@ -38,9 +47,8 @@ def summary(session: Session, establishment: Establishment, trader: Trader, toda
         markets.append({"market": market, "authorised": bool(rows),
                         "starts": [(row.weekday, row.start_date) for row in rows
                                    if row.weekday and row.start_date]})
-    months = int(settings["attendance_months"])
     return Summary(
-        trader=trader, status=trader_status(session, establishment, trader, today, settings),
+        trader=trader, status=status,
         access_state=traders.access_code_state(trader), tries_left=traders.tries_left(trader),
         invoices=billing.recent_invoices(session, establishment, trader, today),
         unbilled=billing.unbilled_tickets(session, establishment, trader),

@@ -18,7 +18,6 @@ from regie.api import (
     Invalid,
     User,
     current_establishment,
-    db_session,
     get_for,
     require_permission,
     select_for,
@@ -29,6 +28,7 @@ from regie_markets.field.summary import summary
 from regie_markets.models import Enrolment, Market, Ticket, Trader
 from regie_markets.settings import markets_settings, today_in
 from regie_markets.status import ALERT, EXCEEDED
+from regie_markets.web import request_db
 
 INFO, PLACEMENT, TICKET = "info", "placement", "ticket"
 MODES = (INFO, PLACEMENT, TICKET)
@@ -51,7 +51,7 @@ def current_market() -> Market | None:
     market_id = session.get(_key("market"))
     if not market_id:
         return None
-    market = get_for(db_session(), current_establishment(), Market, market_id)
+    market = get_for(request_db(), current_establishment(), Market, market_id)
     return market if market is not None and market.active else None
 
 
@@ -69,7 +69,7 @@ def _message(title: str, text: str, status: int = 200, level: str = "error"):
 
 
 def _trader_by_token(token: str) -> Trader:
-    trader = traders.by_token(db_session(), current_establishment(), token)
+    trader = traders.by_token(request_db(), current_establishment(), token)
     if trader is None or not trader.active:
         abort(404)
     return trader
@@ -81,7 +81,7 @@ def _trader_by_token(token: str) -> Trader:
 def market_stats(market: Market, day: dt.date, mode: str) -> dict[str, Any]:
     """The "current market stats" widget: this placier's tickets, metres and amount today;
     in complete mode every placier of the market and the 30-day average per market day."""
-    db, place = db_session(), current_establishment()
+    db, place = request_db(), current_establishment()
     mine = tickets.day_stats(db, place, market, day, placier_id=current_user.id)
     stats: dict[str, Any] = {"mine": mine, "complete": mode == "complete"}
     if mode == "complete":
@@ -127,15 +127,15 @@ def placier_scan(trader: Trader):
 
 
 def info_page(trader: Trader, new_code: str | None = None):
-    card = summary(db_session(), current_establishment(), trader, _today(), _settings())
+    card = summary(request_db(), current_establishment(), trader, _today(), _settings())
     return render_template("markets/field/info.html", s=card, new_code=new_code)
 
 
 def placement_page(trader: Trader, errors: dict | None = None, found=None):
-    db, place, market, today = (db_session(), current_establishment(), current_market(),
+    db, place, market, today = (request_db(), current_establishment(), current_market(),
                                 _today())
     settings = _settings()
-    card = summary(db, place, trader, today, settings)
+    card = summary(db, place, trader, today, settings, frames=False)
     enrolment = placement.enrolment_of(db, place, trader, market, today)
     refusal = None if enrolment else placement.refusal(db, place, trader, market,
                                                        card.status)
@@ -148,13 +148,13 @@ def placement_page(trader: Trader, errors: dict | None = None, found=None):
 
 
 def ticket_page(trader: Trader, *, without_badge: bool, errors: dict | None = None):
-    db, place, market, today = (db_session(), current_establishment(), current_market(),
+    db, place, market, today = (request_db(), current_establishment(), current_market(),
                                 _today())
     existing = tickets.existing_ticket(db, place, trader, market, today)
     if existing is not None:
         return redirect(url_for(".field_ticket", ticket_id=existing.id))
     settings = _settings()
-    card = summary(db, place, trader, today, settings)
+    card = summary(db, place, trader, today, settings, frames=False)
     usual = tickets.usual_metres(db, place, trader, market, today.isoweekday(),
                                  int(settings["default_metres"]))
     return render_template(
@@ -165,7 +165,7 @@ def ticket_page(trader: Trader, *, without_badge: bool, errors: dict | None = No
 
 
 def save_ticket(trader: Trader, *, without_badge: bool):
-    db, place, market = db_session(), current_establishment(), current_market()
+    db, place, market = request_db(), current_establishment(), current_market()
     if market is None:
         return _message(_("Select a market"), _("Choose the market first."), 409)
     today = _today()
@@ -198,7 +198,7 @@ def register(bp: Blueprint) -> None:
         place = current_establishment()
         market = current_market()
         settings = _settings()
-        markets = db_session().scalars(select_for(place, Market, Market.active.is_(True))
+        markets = request_db().scalars(select_for(place, Market, Market.active.is_(True))
                                        .order_by(Market.name)).all()
         return render_template(
             "markets/field/home.html", markets=markets, market=market, mode=current_mode(),
@@ -209,7 +209,7 @@ def register(bp: Blueprint) -> None:
     @require_permission(FIELD)
     def field_market():
         market_id = request.form.get("market_id", "")
-        market = (get_for(db_session(), current_establishment(), Market, int(market_id))
+        market = (get_for(request_db(), current_establishment(), Market, int(market_id))
                   if market_id.isdigit() else None)
         session[_key("market")] = market.id if market else None
         if market is None:
@@ -234,7 +234,7 @@ def register(bp: Blueprint) -> None:
     def field_scan():
         """Scan badge PC: a USB reader types the serial number; the badge URL opens."""
         serial = request.args.get("serial", "").strip()
-        trader = traders.by_serial(db_session(), current_establishment(), serial)
+        trader = traders.by_serial(request_db(), current_establishment(), serial)
         if trader is None:
             return _message(_("Unknown badge"),
                             _("No trader has the badge %(serial)s.", serial=serial or "-"), 404)
@@ -243,7 +243,7 @@ def register(bp: Blueprint) -> None:
     @bp.route("/field/access-code/<token>", methods=["POST"])
     @require_permission(FIELD)
     def field_access_code(token):
-        db = db_session()
+        db = request_db()
         trader = _trader_by_token(token)
         code = traders.generate_access_code(trader)
         db.commit()
@@ -252,12 +252,12 @@ def register(bp: Blueprint) -> None:
     @bp.route("/field/placement/<token>", methods=["POST"])
     @require_permission(FIELD)
     def field_enrol(token):
-        db, place, market = db_session(), current_establishment(), current_market()
+        db, place, market = request_db(), current_establishment(), current_market()
         if market is None:
             return _message(_("Select a market"), _("Choose the market first."), 409)
         trader = _trader_by_token(token)
         settings = _settings()
-        card = summary(db, place, trader, _today(), settings)
+        card = summary(db, place, trader, _today(), settings, frames=False)
         try:
             _enrolment, found = placement.enrol(db, place, trader, market, _today(),
                                                 card.status, settings)
@@ -270,7 +270,7 @@ def register(bp: Blueprint) -> None:
     @bp.route("/field/placement/<token>/delete", methods=["POST"])
     @require_permission(FIELD)
     def field_unenrol(token):
-        db, place, market = db_session(), current_establishment(), current_market()
+        db, place, market = request_db(), current_establishment(), current_market()
         trader = _trader_by_token(token)
         if market is not None:
             enrolment = placement.enrolment_of(db, place, trader, market, _today())
@@ -285,13 +285,13 @@ def register(bp: Blueprint) -> None:
         market = current_market()
         if market is None:
             return _message(_("Select a market"), _("Choose the market first."), 409)
-        rows = placement.day_list(db_session(), current_establishment(), market, _today())
+        rows = placement.day_list(request_db(), current_establishment(), market, _today())
         return render_template("markets/field/list.html", market=market, rows=rows)
 
     @bp.route("/field/list/<int:enrolment_id>", methods=["POST"])
     @require_permission(FIELD)
     def field_toggle(enrolment_id):
-        db = db_session()
+        db = request_db()
         enrolment = get_for(db, current_establishment(), Enrolment, enrolment_id)
         if enrolment is None:
             abort(404)
@@ -307,7 +307,7 @@ def register(bp: Blueprint) -> None:
     @bp.route("/field/tickets/<int:ticket_id>", methods=["GET", "POST"])
     @require_permission(FIELD)
     def field_ticket(ticket_id):
-        db, place, today = db_session(), current_establishment(), _today()
+        db, place, today = request_db(), current_establishment(), _today()
         ticket = get_for(db, place, Ticket, ticket_id)
         if ticket is None:
             abort(404)
@@ -344,7 +344,7 @@ def register(bp: Blueprint) -> None:
     @bp.route("/field/tickets/<int:ticket_id>/delete", methods=["POST"])
     @require_permission(FIELD)
     def field_ticket_delete(ticket_id):
-        db, place = db_session(), current_establishment()
+        db, place = request_db(), current_establishment()
         ticket = get_for(db, place, Ticket, ticket_id)
         if ticket is None:
             abort(404)
@@ -369,7 +369,7 @@ def register(bp: Blueprint) -> None:
         found: list[Trader] = []
         if text:
             pattern = f"%{text}%"
-            found = list(db_session().scalars(
+            found = list(request_db().scalars(
                 select_for(current_establishment(), Trader, Trader.active.is_(True),
                            or_(Trader.legal_name.ilike(pattern),
                                Trader.last_name.ilike(pattern)))
@@ -380,7 +380,7 @@ def register(bp: Blueprint) -> None:
     @bp.route("/field/no-badge/<int:trader_id>", methods=["GET", "POST"])
     @require_permission(FIELD)
     def field_no_badge_ticket(trader_id):
-        trader = get_for(db_session(), current_establishment(), Trader, trader_id)
+        trader = get_for(request_db(), current_establishment(), Trader, trader_id)
         if trader is None:
             abort(404)
         if current_market() is None:

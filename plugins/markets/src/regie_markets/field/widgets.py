@@ -7,9 +7,10 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
-from regie.api import can, db_session, select_for
+from regie.api import can, select_for
 from regie_markets.models import Trader
 from regie_markets.settings import markets_settings
+from regie_markets.web import request_db
 
 EMULATED_BADGES = 12
 
@@ -21,7 +22,7 @@ def profile(establishment, user) -> str:
 def badge_emulation(establishment, user) -> str:
     if not markets_settings(establishment)["demo_widgets"]:
         return render_template("markets/widgets/emulation.html", rows=None)
-    rows = db_session().scalars(select_for(establishment, Trader,
+    rows = request_db().scalars(select_for(establishment, Trader,
                                            Trader.badge_associated.is_(True))
                                 .order_by(Trader.number).limit(EMULATED_BADGES)).all()
     return render_template("markets/widgets/emulation.html", rows=rows)
@@ -32,7 +33,7 @@ def scan_badge(establishment, user) -> str:
 
 
 def badge_follow_up(establishment, user) -> str:
-    counts = dict(db_session().execute(
+    counts = dict(request_db().execute(
         select(Trader.photo_document_id.is_(None), func.count(Trader.id))
         .where(Trader.establishment_id == establishment.id, Trader.active.is_(True),
                Trader.badge_associated.is_(False))
