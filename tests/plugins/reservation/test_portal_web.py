@@ -109,3 +109,20 @@ def test_the_reservation_tab_books_and_cancels_and_refuses_holidays(client, make
     assert late.status_code == 422 and "Too late" in late.get_data(as_text=True)
     post_form(client, f"{PORTAL}/reservation", {"action": "cancel", "day": day.isoformat()})
     assert "No meal reserved" in client.get(f"{PORTAL}/reservation").get_data(as_text=True)
+
+
+def test_the_school_logo_is_on_the_portal(client, transaction):
+    with transaction() as (_session, place):
+        place.logo, place.logo_type = b"\x89PNG\r\n\x1a\nlogo", "image/png"
+    page = client.get(f"{PORTAL}/").get_data(as_text=True)
+    assert f'src="{PORTAL}/logo"' in page
+    logo = client.get(f"{PORTAL}/logo")
+    assert logo.status_code == 200 and logo.mimetype == "image/png"
+
+
+def test_no_reservation_tab_where_the_school_does_not_use_it(client, make_individual,
+                                                             enable_plugin, school):
+    enable_plugin(school, "reservation", reservation_enabled=False)
+    signed_family(client, make_individual)
+    assert "Reservation" not in client.get(f"{PORTAL}/home").get_data(as_text=True)
+    assert client.get(f"{PORTAL}/reservation").status_code == 404
