@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 
 import attrs
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from regie.api import (
@@ -94,13 +94,17 @@ def import_readings(session: Session, establishment: Establishment, data: bytes,
     that cannot be read at all (encoding, separator, number of columns)."""
     lines = read_csv(data, columns=COLUMNS)
     login = user.username if user is not None else ""
-    batches = {batch.number: batch for batch in session.scalars(select_for(establishment,
-                                                                           ImportBatch))}
+    batches = {number: (batch_id, state, placier_id)
+               for batch_id, number, state, placier_id in session.execute(
+                   select_for(establishment, ImportBatch).with_only_columns(
+                       ImportBatch.id, ImportBatch.number, ImportBatch.state,
+                       ImportBatch.placier_id))}
     traders = {number: (trader_id, (last_name or "").upper(), (legal_name or "").upper())
                for trader_id, number, last_name, legal_name in session.execute(
                    select_for(establishment, Trader).with_only_columns(
                        Trader.id, Trader.number, Trader.last_name, Trader.legal_name))}
-    taken = _taken(session, establishment, [b.id for b in batches.values() if b.state == OPEN])
+    taken = _taken(session, establishment,
+                   [batch_id for batch_id, state, _placier in batches.values() if state == OPEN])
     rejects = Rejects()
     seen_numbers: set[int] = set()
     rows: list[dict] = []
@@ -113,7 +117,7 @@ def import_readings(session: Session, establishment: Establishment, data: bytes,
         row["establishment_id"] = establishment.id
         rows.append(row)
     if rows:
-        session.execute(insert(ImportedReading), rows)
+        session.execute(ImportedReading.__table__.insert(), rows)
     return Outcome(len(rows), rejects)
 
 
@@ -143,11 +147,12 @@ def _judge(cells: list[str], batches: dict, traders: dict, taken: set, seen_numb
         return _("line number %(number)d appears twice in the file", number=line_number), None
     if not batch_text.isdigit() or int(batch_text) not in batches:
         return _("unknown batch '%(value)s'", value=batch_text), None
-    batch = batches[int(batch_text)]
-    if batch.state != OPEN:
-        return _("batch %(number)d is already finalised", number=batch.number), None
-    if own_batches_only and batch.placier_id != user_id:
-        return _("batch %(number)d is another placier's", number=batch.number), None
+    batch_number = int(batch_text)
+    batch_id, state, placier_id = batches[batch_number]
+    if state != OPEN:
+        return _("batch %(number)d is already finalised", number=batch_number), None
+    if own_batches_only and placier_id != user_id:
+        return _("batch %(number)d is another placier's", number=batch_number), None
     match = _TRADER.match(trader_text.upper())
     if not match or int(match.group(1)) not in traders:
         return _("unknown trader '%(value)s'", value=trader_text), None
@@ -164,13 +169,13 @@ def _judge(cells: list[str], batches: dict, traders: dict, taken: set, seen_numb
         return _("columns 5 to 7 take 1 or nothing"), None
     if who and who != login:
         return _("login '%(value)s' is not the importing user's", value=who), None
-    if (batch.id, trader_id) in taken:
+    if (batch_id, trader_id) in taken:
         return _("trader %(number)s already has a reading in batch %(batch)d",
-                 number=match.group(1), batch=batch.number), None
-    taken.add((batch.id, trader_id))
+                 number=match.group(1), batch=batch_number), None
+    taken.add((batch_id, trader_id))
     if line_number:
         seen_numbers.add(line_number)
-    return "", {"batch_id": batch.id, "line_number": line_number, "trader_id": trader_id,
+    return "", {"batch_id": batch_id, "line_number": line_number, "trader_id": trader_id,
                 "metres": int(metres_text), "badge_surcharge": flags[0],
                 "blocking_surcharge": flags[1], "demonstrator": flags[2],
                 "imported_by": login}
