@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import time
 from collections import defaultdict
@@ -67,10 +66,10 @@ def window_start(today: dt.date) -> dt.date:
     return min(today.replace(day=1), today - dt.timedelta(days=7))
 
 
-def digest(value: Any) -> str:
-    data = attrs.asdict(value) if attrs.has(type(value)) else value
-    return hashlib.sha1(json.dumps(data, default=str, sort_keys=True).encode(),
-                        usedforsecurity=False).hexdigest()
+def digest(record: Any) -> str:
+    """A fingerprint of a record as the back office has it now (its attrs ``repr`` lists every
+    field in order)."""
+    return hashlib.sha1(repr(record).encode(), usedforsecurity=False).hexdigest()
 
 
 class Streams:
