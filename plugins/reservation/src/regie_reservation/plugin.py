@@ -6,6 +6,7 @@ from regie.api import (
     PluginInfo,
     Role,
     Setting,
+    SyncSource,
     WebBlueprint,
     hookimpl,
 )
@@ -60,6 +61,19 @@ def regie_blueprints():
 def regie_cli_commands():
     return [CliCommand("canteen", "regie_reservation.agent.cli:canteen",
                        help="School canteen: the back-office sync agent.")]
+
+
+@hookimpl
+def regie_sync_sources():
+    from regie_reservation.sync import sources
+
+    return [
+        SyncSource(sources.INDIVIDUALS, _l("Back-office export: individuals and balances"),
+                   sources.run_individuals,
+                   _l("CSV with a header line; balances in currency units.")),
+        SyncSource(sources.PASSAGES, _l("Back-office export: passages"), sources.run_passages,
+                   _l("CSV with a header line: external_id, individual, day, meal, price.")),
+    ]
 
 
 @hookimpl

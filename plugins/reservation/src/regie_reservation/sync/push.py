@@ -191,7 +191,7 @@ def _full_item(session: Session, establishment: Establishment, item: Any,
     before = _snapshot(person) if person is not None else None
     person = individuals.upsert(session, establishment, data)
     fresh = list({row[0]: row for row in passages if row[0] not in recorded}.values())
-    _record_passages(session, establishment, person, fresh)
+    record_passages(session, establishment, person, fresh)
     adjustment = _reconcile(session, establishment, person, balance, pending, as_of)
     known[external_id] = person
     recorded.update(row[0] for row in fresh)
@@ -201,7 +201,7 @@ def _full_item(session: Session, establishment: Establishment, item: Any,
             "passages_known": len(passages) - len(fresh), "adjustment": adjustment}
 
 
-def _record_passages(session: Session, establishment: Establishment, person: Individual,
+def record_passages(session: Session, establishment: Establishment, person: Individual,
                      fresh: list[tuple[str, dt.date, str, int]]) -> None:
     """Record the item's new passages in one insert, debited by one ledger entry for them all
     (their ``entry_id``): a push of 30 meals is one statement and one entry, not 30 of each.
