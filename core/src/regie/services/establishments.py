@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from regie.db import postcommit
-from regie.db.models import Establishment, EstablishmentPlugin, User
+from regie.db.models import Establishment, EstablishmentPlugin, Membership, User
 from regie.engine import Engine
 from regie.i18n import LOCALES
 from regie.i18n import gettext as _
@@ -112,6 +112,24 @@ def by_slug(session: Session, slug: str) -> Establishment:
     if establishment is None:
         raise NotFound(_("no establishment '%(slug)s'", slug=slug))
     return establishment
+
+
+_BY_SLUG_WITH_ROLES = (
+    select(Establishment, Membership.role)
+    .outerjoin(Membership, (Membership.establishment_id == Establishment.id)
+               & (Membership.user_id == bindparam("user_id")))
+    .where(Establishment.slug == bindparam("slug"))
+    .options(joinedload(Establishment.plugins)))
+
+
+def by_slug_with_roles(session: Session, slug: str, user_id: int
+                       ) -> tuple[Establishment, set[str]]:
+    """The establishment with its plugins, and the roles the user holds there, in one query
+    (what every page of an establishment needs first)."""
+    rows = session.execute(_BY_SLUG_WITH_ROLES, {"slug": slug, "user_id": user_id}).unique().all()
+    if not rows:
+        raise NotFound(_("no establishment '%(slug)s'", slug=slug))
+    return rows[0][0], {role for _establishment, role in rows if role is not None}
 
 
 def enabled_plugins(establishment: Establishment, engine: Engine | None = None) -> dict[str, Any]:

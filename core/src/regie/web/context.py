@@ -54,19 +54,26 @@ def plugin_settings(plugin: str) -> dict[str, Any]:
 
 def permissions() -> frozenset[str]:
     """The signed-in user's permissions in the current establishment (cached per request)."""
-    if "permissions" not in g:
-        from regie.services import users
+    granted = g.get("permissions")
+    if granted is None:
+        granted = g.permissions = _permissions()
+    return granted
 
-        if not current_user.is_authenticated or g.get("establishment") is None:
-            g.permissions = frozenset()
-        elif current_user.is_superuser:
-            g.permissions = frozenset({"*"})
-        else:
-            roles = users.roles_of(db_session(), current_user.user, g.establishment)
-            g.permissions = users.permissions(current_runtime().engine, roles,
-                                              g.enabled_plugins)
-            g.is_member = bool(roles)
-    return g.permissions
+
+def _permissions() -> frozenset[str]:
+    from regie.services import users
+
+    if not current_user.is_authenticated or g.get("establishment") is None:
+        return frozenset()
+    if current_user.is_superuser:
+        return frozenset({"*"})
+    looked_up = g.get("member_roles")
+    if looked_up is not None and looked_up[0] == g.establishment.id:
+        roles = looked_up[1]
+    else:
+        roles = users.roles_of(db_session(), current_user.user, g.establishment)
+    g.is_member = bool(roles)
+    return users.permissions(current_runtime().engine, roles, g.enabled_plugins)
 
 
 def is_member() -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, g, has_request_context, url_for
 from flask_babel import format_datetime, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from regie.db.base import utcnow
@@ -107,6 +108,7 @@ def register(app: Flask) -> None:
         }
         if has_request_context():
             values["url_for"] = app.extensions["regie_links"].for_request()
+            values["gettext"] = _page_gettext(_translations())
         return values
 
 
@@ -120,6 +122,20 @@ def _translations():
     if remembered is None or remembered[0] is not locale:
         remembered = g._regie_translations = (locale, get_translations())
     return remembered[1]
+
+
+def _page_gettext(translations):
+    """The page's ``gettext`` (``_`` calls it too) bound to its catalog: Jinja's new-style
+    gettext, escaped in HTML and always %-formatted, without a catalog lookup per message."""
+
+    @pass_context
+    def gettext(context, message: str, **variables):
+        text = translations.ugettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 (catalogs are trusted, as in Jinja's own gettext)
+        return text % variables
+
+    return gettext
 
 
 def _establishment_menu() -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, g
+from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from regie.engine import Engine
@@ -16,7 +17,12 @@ def load_establishment(slug: str, plugin: str | None = None) -> None:
     """Put the URL's establishment in ``g``; 404 when it does not exist or when ``plugin`` is
     not enabled there."""
     try:
-        establishment = establishments.by_slug(db_session(), slug)
+        if current_user.is_authenticated and not current_user.is_superuser:
+            establishment, roles = establishments.by_slug_with_roles(db_session(), slug,
+                                                                     current_user.id)
+            g.member_roles = (establishment.id, roles)
+        else:
+            establishment = establishments.by_slug(db_session(), slug)
     except NotFound:
         abort(404)
     from regie.web.context import current_runtime
