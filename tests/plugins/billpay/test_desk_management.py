@@ -37,7 +37,7 @@ def _post(client, path, data, *, page=None, **kwargs):
 
 def test_supervisor_creates_a_desk_and_bad_fields_are_shown(supervisor_client, centre,
                                                            regie_runtime):
-    bad = _post(supervisor_client, DESKS, {"code": "", "name": "Каса 7", "bank": "Пошта",
+    bad = _post(supervisor_client, DESKS, {"code": "", "name": "Каса 7", "bank": "П" * 201,
                                            "opens_at": "9h", "closes_at": "08:00",
                                            "city_id": str(centre["city"])})
     good = _post(supervisor_client, DESKS, {"code": "K-07", "name": "Каса 7", "bank": "Пошта",
@@ -48,6 +48,7 @@ def test_supervisor_creates_a_desk_and_bad_fields_are_shown(supervisor_client, c
     assert bad.status_code == 400
     page = bad.get_data(as_text=True)
     assert "is required" in page and "Give a time such as 08:30" in page
+    assert "At most 200 characters" in page
     assert 'value="Каса 7"' in page  # what was typed is kept
     assert good.status_code == 200 and "Desk K-07 created" in good.get_data(as_text=True)
     with regie_runtime.db.transaction() as session:

@@ -258,10 +258,12 @@ def desks_page():
     form = request.form
     if request.method == "POST":
         code, name = form.get("code", "").strip(), form.get("name", "").strip()
-        if not code:
-            errors["code"] = _("is required")
-        if not name:
-            errors["name"] = _("is required")
+        for field, value, longest in (("code", code, 20), ("name", name, 200),
+                                      ("bank", form.get("bank", "").strip(), 200)):
+            if field != "bank" and not value:
+                errors[field] = _("is required")
+            elif len(value) > longest:
+                errors[field] = _("At most %(count)s characters.", count=longest)
         opens = _time(form.get("opens_at", ""), errors, "opens_at")
         closes = _time(form.get("closes_at", ""), errors, "closes_at")
         if opens and closes and opens >= closes:
