@@ -37,6 +37,7 @@ from regie.api import (
 )
 from regie.api import gettext as _
 from regie_markets import billing, traders
+from regie_markets.exports import reports
 from regie_markets.invoicing import collect, search, treatment
 from regie_markets.invoicing.duplicate import duplicate
 from regie_markets.models import Market, Ticket, Trader
@@ -518,6 +519,64 @@ def pay_online(token: str):
                                currency=place.currency)
 
 
+# --- exports ------------------------------------------------------------------------------
+
+
+def exports():
+    session = db_session()
+    place = current_establishment()
+    errors: dict = {}
+    args = request.args
+    wanted = reports.StatsFilter(start=_date(args.get("start", ""), errors, "start"),
+                                 end=_date(args.get("end", ""), errors, "end"),
+                                 weekday=args.get("weekday", type=int),
+                                 market=args.get("market", "").strip(),
+                                 placier=args.get("placier", "").strip())
+    header = [_("Month"), _("Market"), _("Weekday"), _("Placier"), _("Tickets"),
+              _("Amount issued"), _("Amount collected")]
+    if args.get("format") == "csv" and not errors:
+        rows = reports.ticket_stats(session, place, wanted)
+        return csv_response(_("ticket-statistics.csv"), header,
+                            ([*row[:5], reports.cents(row[5]), reports.cents(row[6])]
+                             for row in rows))
+    shown = "start" in args and not errors
+    stats = reports.ticket_stats(session, place, wanted) if shown else None
+    markets = session.scalars(select_for(place, Market).order_by(Market.name)).all()
+    return render_template("markets/office/exports.html", wanted=wanted, stats=stats,
+                           header=header, errors=errors, markets=markets,
+                           weekdays=reports.weekday_names(), args=args)
+
+
+def arrears_csv():
+    rows = reports.arrears_rows(db_session(), current_establishment(), _today())
+    return csv_response(_("traders-by-arrears.csv"),
+                        [_("Trader number"), _("Legal name"), _("Unpaid"), _("Invoices"),
+                         _("In arrears"), _("Unpaid invoices")],
+                        ([number, name, reports.cents(unpaid), count, reports.cents(late),
+                          text] for number, name, unpaid, count, late, text in rows))
+
+
+def priority_pdf():
+    place = current_establishment()
+    content = reports.priority_pdf(db_session(), place, _today(), billing.settings_of(place))
+    return file_response(content, _("placement-priority-%(date)s.pdf",
+                                    date=_today().isoformat()), "application/pdf", inline=True)
+
+
+def placements():
+    session = db_session()
+    place = current_establishment()
+    errors: dict = {}
+    day = _date(request.args.get("day", ""), errors, "day")
+    market_id = request.args.get("market_id", type=int)
+    rows = reports.placements(session, place, day=day, market_id=market_id)
+    names = {trader.id: trader for trader in session.scalars(select_for(
+        place, Trader, Trader.id.in_({enrolment.trader_id for enrolment, _m in rows})))}
+    markets = session.scalars(select_for(place, Market).order_by(Market.name)).all()
+    return render_template("markets/office/placements.html", rows=rows, traders=names,
+                           markets=markets, errors=errors, args=request.args)
+
+
 # --- the blueprint -------------------------------------------------------------------------
 
 
@@ -548,6 +607,10 @@ def blueprint() -> Blueprint:
     route("/import/upload", upload, IMPORT, methods=["GET", "POST"])
     route("/import/model.csv", model_csv, IMPORT)
     route("/import/ticket-sheet.pdf", ticket_sheet_pdf, IMPORT)
+    route("/exports", exports, EXPORT)
+    route("/exports/traders-by-arrears.csv", arrears_csv, EXPORT)
+    route("/exports/placement-priority.pdf", priority_pdf, EXPORT)
+    route("/placements", placements, EXPORT)
     route("/sirene", sirene_alerts, SIRENE)
     route("/sirene/<int:alert_id>", acknowledge_alert, SIRENE, methods=["POST"])
     route("/sirene/upload", sirene_upload, SIRENE, methods=["POST"])
