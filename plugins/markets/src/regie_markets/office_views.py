@@ -37,6 +37,7 @@ from regie.api import (
 )
 from regie.api import gettext as _
 from regie_markets import billing, traders
+from regie_markets.dashboards import widgets as dashboards
 from regie_markets.exports import reports
 from regie_markets.invoicing import collect, search, treatment
 from regie_markets.invoicing.duplicate import duplicate
@@ -577,6 +578,46 @@ def placements():
                            markets=markets, errors=errors, args=request.args)
 
 
+# --- dashboard layout ---------------------------------------------------------------------
+
+
+def widget_layout():
+    session = db_session()
+    place = current_establishment()
+    errors: dict = {}
+    if request.method == "POST":
+        profile = request.form.get("profile", "")
+        if profile not in dashboards.PROFILES:
+            abort(400)
+        entries = []
+        for name in dashboards.WIDGETS:
+            position = request.form.get(f"{name}-position", "").strip()
+            if not position:
+                continue
+            if not position.lstrip("-").isdigit():
+                errors[f"{profile}-{name}"] = _("a whole number, or empty to hide")
+                continue
+            arguments = {}
+            for key, default in dashboards.WIDGETS[name].arguments.items():
+                value = request.form.get(f"{name}-{key}", "").strip() or str(default)
+                if not value.isdigit():
+                    errors[f"{profile}-{name}"] = _("%(name)s must be a whole number",
+                                                    name=key)
+                arguments[key] = int(value) if value.isdigit() else default
+            entries.append((name, int(position), arguments))
+        if not errors:
+            with _write() as writing:
+                dashboards.save_layout(writing, _place(writing), profile, entries)
+            flash(_("Dashboard of %(profile)s saved.", profile=dashboards.PROFILES[profile]))
+            return redirect(url_for(".widget_layout"))
+    layouts = {profile: {widget.name: (position, arguments) for position, (widget, arguments)
+                         in enumerate(dashboards.layout(session, place, profile), start=1)}
+               for profile in dashboards.PROFILES}
+    return render_template("markets/office/widget_layout.html", layouts=layouts,
+                           profiles=dashboards.PROFILES, widgets=dashboards.WIDGETS,
+                           errors=errors), 422 if errors else 200
+
+
 # --- the blueprint -------------------------------------------------------------------------
 
 
@@ -611,6 +652,7 @@ def blueprint() -> Blueprint:
     route("/exports/traders-by-arrears.csv", arrears_csv, EXPORT)
     route("/exports/placement-priority.pdf", priority_pdf, EXPORT)
     route("/placements", placements, EXPORT)
+    route("/widgets", widget_layout, ADMIN, methods=["GET", "POST"])
     route("/sirene", sirene_alerts, SIRENE)
     route("/sirene/<int:alert_id>", acknowledge_alert, SIRENE, methods=["POST"])
     route("/sirene/upload", sirene_upload, SIRENE, methods=["POST"])

@@ -136,6 +136,7 @@ def regie_roles():
 
 @hookimpl
 def regie_dashboard_widgets():
+    from regie_markets.dashboards.widgets import dashboard as office_dashboard
     from regie_markets.field import widgets
 
     return [
@@ -146,6 +147,8 @@ def regie_dashboard_widgets():
                         widgets.badge_emulation, permission=FIELD, position=21),
         DashboardWidget("markets.badge_follow_up", _l("Badges to issue"),
                         widgets.badge_follow_up, permission=TRADERS_EDIT, position=30),
+        DashboardWidget("markets.office", _l("Markets back office"), office_dashboard,
+                        permission=VIEW, position=15),
     ]
 
 
