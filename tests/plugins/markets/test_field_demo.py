@@ -11,12 +11,13 @@ from regie_markets.demo import fill
 from regie_markets.models import Enrolment, Market, Ticket, Trader, TraderDocument
 
 
-def test_demo_data_fills_a_year_of_markets_quickly(transaction):
+def test_demo_data_fills_a_year_of_markets_quickly(transaction, regie_runtime):
     started = time.perf_counter()
     with transaction() as (session, place):
         fill(session, place)
     elapsed = time.perf_counter() - started
-    assert elapsed < 20, f"demo data took {elapsed:.1f} s"
+    if regie_runtime.db.engine.dialect.name == "sqlite":  # the brief's bound, on SQLite
+        assert elapsed < 20, f"demo data took {elapsed:.1f} s"
     with transaction() as (session, _place):
         assert session.scalar(select(func.count(Market.id))) == 3
         assert session.scalar(select(func.count(Trader.id))) == 300

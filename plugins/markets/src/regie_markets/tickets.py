@@ -66,10 +66,12 @@ def _user_id(user: User | int | None) -> int | None:
     return user if isinstance(user, int) or user is None else user.id
 
 
-def existing_ticket(session: Session, establishment: Establishment, trader: Trader,
-                    market: Market, day: dt.date) -> Ticket | None:
-    return session.scalars(select_for(establishment, Ticket, Ticket.trader_id == trader.id,
-                                      Ticket.market_id == market.id, Ticket.day == day)).first()
+def existing_ticket_id(session: Session, establishment: Establishment, trader: Trader,
+                       market: Market, day: dt.date) -> int | None:
+    """The id of the trader's ticket on that market that day, if any (one indexed lookup)."""
+    return session.scalar(select(Ticket.id).where(
+        Ticket.establishment_id == establishment.id, Ticket.trader_id == trader.id,
+        Ticket.market_id == market.id, Ticket.day == day))
 
 
 def _record(session: Session, establishment: Establishment, ticket_id: int, action: str,
@@ -96,7 +98,7 @@ def create_ticket(session: Session, establishment: Establishment, *, trader: Tra
         raise Invalid({"trader": _("not found")})
     duplicate = _("%(trader)s already has a ticket on %(market)s that day",
                   trader=trader.display_name, market=market.name)
-    if existing_ticket(session, establishment, trader, market, day) is not None:
+    if existing_ticket_id(session, establishment, trader, market, day) is not None:
         raise Invalid({"ticket": duplicate})
     ticket = Ticket(establishment_id=establishment.id, trader_id=trader.id, market_id=market.id,
                     placier_id=_user_id(user), day=day, metres=metres,

@@ -150,9 +150,9 @@ def placement_page(trader: Trader, errors: dict | None = None, found=None):
 def ticket_page(trader: Trader, *, without_badge: bool, errors: dict | None = None):
     db, place, market, today = (request_db(), current_establishment(), current_market(),
                                 _today())
-    existing = tickets.existing_ticket(db, place, trader, market, today)
+    existing = tickets.existing_ticket_id(db, place, trader, market, today)
     if existing is not None:
-        return redirect(url_for(".field_ticket", ticket_id=existing.id))
+        return redirect(url_for(".field_ticket", ticket_id=existing))
     settings = _settings()
     card = summary(db, place, trader, today, settings, frames=False)
     usual = tickets.usual_metres(db, place, trader, market, today.isoweekday(),
@@ -169,9 +169,9 @@ def save_ticket(trader: Trader, *, without_badge: bool):
     if market is None:
         return _message(_("Select a market"), _("Choose the market first."), 409)
     today = _today()
-    existing = tickets.existing_ticket(db, place, trader, market, today)
+    existing = tickets.existing_ticket_id(db, place, trader, market, today)
     if existing is not None:
-        return redirect(url_for(".field_ticket", ticket_id=existing.id))
+        return redirect(url_for(".field_ticket", ticket_id=existing))
     try:
         ticket = tickets.field_ticket(
             db, place, trader=trader, market=market, day=today,
@@ -180,9 +180,9 @@ def save_ticket(trader: Trader, *, without_badge: bool):
             user=current_user.user, without_badge=without_badge)
     except Invalid as exc:
         db.rollback()
-        existing = tickets.existing_ticket(db, place, trader, market, today)
+        existing = tickets.existing_ticket_id(db, place, trader, market, today)
         if existing is not None:  # saved meanwhile from another phone: open it
-            return redirect(url_for(".field_ticket", ticket_id=existing.id))
+            return redirect(url_for(".field_ticket", ticket_id=existing))
         return ticket_page(trader, without_badge=without_badge, errors=exc.errors)
     db.commit()
     return redirect(url_for(".field_ticket", ticket_id=ticket.id, saved=1))
