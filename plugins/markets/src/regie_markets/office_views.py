@@ -136,10 +136,8 @@ def invoicing():
             abort(403)
         try:
             month = treatment.parse_month(form.get("month", ""))
-            with _write() as writing:
-                run = treatment.start(current_runtime(), writing, _place(writing), month,
-                                      user=current_user.user)
-                run_id = run.id
+            run_id = treatment.start(current_runtime(), current_establishment(), month,
+                                     user=current_user.user)
             flash(_("The invoicing of %(month)s has started.", month=f"{month:%Y-%m}"))
             return redirect(url_for(".run", run_id=run_id))
         except (Invalid, Veto) as exc:

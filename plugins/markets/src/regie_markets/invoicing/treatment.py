@@ -117,18 +117,20 @@ def prepare_run(session: Session, establishment: Establishment, month: dt.date, 
     return run
 
 
-def start(runtime, session: Session, establishment: Establishment, month: dt.date, *,
-          user=None, today: dt.date | None = None) -> InvoicingRun:
-    """Check the month, record its run and queue the job; the caller commits."""
+def start(runtime, establishment: Establishment, month: dt.date, *, user=None,
+          today: dt.date | None = None) -> int:
+    """Check the month, record its run (committed) and queue the job; return the run's id."""
     actor = user.username if user is not None else "system"
-    run = prepare_run(session, establishment, month, today=today or local_today(establishment),
-                      actor=actor)
-    session.commit()
-    run.job_id = start_job(runtime, JOB_TARGET, label=_("Invoicing of %(month)s",
-                                                        month=f"{month:%Y-%m}"),
-                           establishment=establishment, user=user, run_id=run.id,
-                           actor=actor)
-    return run
+    with runtime.db.transaction() as session:
+        place = session.get(Establishment, establishment.id)
+        run_id = prepare_run(session, place, month, today=today or local_today(place),
+                             actor=actor).id
+    job_id = start_job(runtime, JOB_TARGET, label=_("Invoicing of %(month)s",
+                                                    month=f"{month:%Y-%m}"),
+                       establishment=establishment, user=user, run_id=run_id, actor=actor)
+    with runtime.db.transaction() as session:
+        session.get(InvoicingRun, run_id).job_id = job_id
+    return run_id
 
 
 def files_folder(runtime, establishment_id: int) -> Path:
