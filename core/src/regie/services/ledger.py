@@ -26,14 +26,24 @@ import re
 from collections.abc import Iterable
 
 import attrs
-from sqlalchemy import BigInteger, Select, bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Executable,
+    Select,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from regie.db.base import utcnow
 from regie.db.models import Establishment
-from regie.db.money import LedgerAccount, LedgerEntry, MoneyCounter
+from regie.db.money import LedgerAccount, LedgerEntry, MoneyCounter, Payment
 from regie.db.tenancy import get_for, lock, select_for
 from regie.i18n import gettext as _
 from regie.services import audit
@@ -303,24 +313,53 @@ _HEAD_AND_RECEIPT = (
 _ENTRIES = LedgerEntry.__table__
 _INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
 _ENTRY_COLUMNS = tuple(column.key for column in _ENTRIES.columns if not column.primary_key)
+_PAYMENTS = Payment.__table__
+#: (``updated_at`` stays what the caller's flush of the payment just wrote.)
+_NUMBER = (update(_PAYMENTS).where(_PAYMENTS.c.id == bindparam("b_payment_id"))
+           .values(receipt_number=bindparam("b_receipt"), updated_at=_PAYMENTS.c.updated_at))
+
+
+def _finish_in_one_statement() -> Executable:
+    """PostgreSQL: the writes that follow the chain's lock as one statement (one round trip
+    while the chain is held): the chain's head and the receipt counter advanced, the entry
+    inserted, the receipt number written on the payment (data-modifying ``WITH``)."""
+    advanced = _HEAD_AND_RECEIPT.cte("advanced")
+    entry = (insert(_ENTRIES).values({name: bindparam(f"e_{name}", type_=_ENTRIES.c[name].type)
+                                      for name in _ENTRY_COLUMNS})
+             .returning(_ENTRIES.c.id).cte("entry"))
+    numbered = (update(_PAYMENTS).where(_PAYMENTS.c.id == bindparam("b_payment_id"))
+                .values(receipt_number=select(advanced.c.value)
+                        .where(advanced.c.name == RECEIPT_COUNTER).scalar_subquery(),
+                        updated_at=_PAYMENTS.c.updated_at)
+                .returning(_PAYMENTS.c.id).cte("numbered"))
+    return (select(advanced.c.name, advanced.c.id, advanced.c.value,
+                   select(entry.c.id).scalar_subquery().label("entry_id"))
+            .add_cte(numbered))
+
+
+_FINISH = _finish_in_one_statement()
 
 
 def post_locked(session: Session, establishment_id: int, account_id: int, amount: int, *,
                 kind: str, label: str = "", payment_id: int | None = None, actor: str = "",
                 receipt: bool = False) -> Posted:
-    """:func:`post_entry` in four statements, the first three locking the row they change:
-    the account's balance, the chain's sequence, then the chain's head with (``receipt=True``)
-    the next receipt number; then the entry. No row is read before it is locked, so the chain
-    is held only from the second statement to the end of the caller's transaction: the caller
-    prepares everything it can before, and writes only what needs these numbers after.
+    """:func:`post_entry` taking each lock with the statement that changes the row: the
+    account's balance, the chain's sequence, then the chain's head with (``receipt=True``) the
+    next receipt number, written on payment ``payment_id``. No row is read before it is
+    locked, and the chain is held only from its first statement to the end of the caller's
+    transaction, one round trip on PostgreSQL: the caller writes everything it can before
+    (``session.flush()``), and as little as possible after.
 
     ``amount`` is a non-zero int in the account's minor units (see :func:`post_entry`).
-    Objects of the account and the counters already in the session get the new values.
+    Objects of the account and the counters already in the session get the new values (the
+    payment's ``receipt_number`` is the caller's to set).
     """
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
         raise TypeError("post_locked takes a non-zero int amount in minor units")
     if not _KIND_RE.match(kind):
         raise Invalid({"kind": _("use 1 to 30 lowercase letters, digits, '.' or '_'")})
+    if receipt and payment_id is None:
+        raise TypeError("a receipt number is for a payment: give payment_id")
     connection = session.connection()
     balance, currency = connection.execute(_CREDIT, {
         "b_account_id": account_id, "b_establishment_id": establishment_id,
@@ -332,18 +371,29 @@ def post_locked(session: Session, establishment_id: int, account_id: int, amount
         payment_id=payment_id, reverses_entry_id=None, actor=actor[:150], created_at=utcnow(),
         previous_hash=previous or GENESIS)
     entry.hash = entry_hash(entry)
+    values = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
     number = receipts_id = None
-    if receipt:
+    if receipt and connection.dialect.name == "postgresql":
+        rows = connection.execute(_FINISH, {
+            "b_establishment_id": establishment_id, "b_head": entry.hash,
+            "b_payment_id": payment_id,
+            **{f"e_{name}": value for name, value in values.items()}}).all()
+        entry.id = rows[0].entry_id
+        advanced = {row.name: row for row in rows}
+    elif receipt:
         advanced = {row.name: row for row in connection.execute(_HEAD_AND_RECEIPT, {
             "b_establishment_id": establishment_id, "b_head": entry.hash})}
+        entry.id = connection.execute(_INSERT_ENTRY, values).scalar_one()
+    else:
+        connection.execute(_HEAD, {"b_chain_id": chain_id, "b_head": entry.hash})
+        entry.id = connection.execute(_INSERT_ENTRY, values).scalar_one()
+    if receipt:
         if RECEIPT_COUNTER in advanced:
             receipts_id, number = advanced[RECEIPT_COUNTER].id, advanced[RECEIPT_COUNTER].value
         else:
             receipts_id, number, _head = _advance(session, establishment_id, RECEIPT_COUNTER)
-    else:
-        connection.execute(_HEAD, {"b_chain_id": chain_id, "b_head": entry.hash})
-    entry.id = connection.execute(_INSERT_ENTRY, {
-        name: getattr(entry, name) for name in _ENTRY_COLUMNS}).scalar_one()
+        if connection.dialect.name != "postgresql" or RECEIPT_COUNTER not in advanced:
+            connection.execute(_NUMBER, {"b_payment_id": payment_id, "b_receipt": number})
     _committed(session, LedgerAccount, account_id, balance=balance)
     _committed(session, MoneyCounter, chain_id, value=sequence, head=entry.hash)
     if receipts_id is not None:

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Select, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from regie.db.base import utcnow
 from regie.db.models import AuditEvent, Establishment, User
@@ -284,23 +285,23 @@ def create_payment(session: Session, runtime, establishment: Establishment, *,
 def _succeed(session: Session, runtime, establishment: Establishment, payment: Payment, *,
              actor: Actor) -> LedgerEntry:
     """Credit the account, number the receipt and run the precommit hooks; the caller holds
-    the payment's lock. The account, chain and receipt locks are taken last, each by the
-    statement that advances it (:func:`ledger.post_locked`), so concurrent confirmations wait
-    on each other as briefly as possible."""
+    the payment's lock. The payment's row is written first; the account, chain and receipt
+    locks are taken last, each by the statement that advances it
+    (:func:`ledger.post_locked`), so concurrent confirmations wait on each other as briefly
+    as possible."""
     label = _("Payment %(reference)s (%(method)s)", reference=payment.reference,
               method=payment.method)
-    with session.no_autoflush:
-        posted = ledger.post_locked(session, establishment.id, payment.account_id,
-                                    payment.amount, kind="payment", label=label,
-                                    payment_id=payment.id, actor=split_actor(actor)[1],
-                                    receipt=True)
-    payment.receipt_number = posted.receipt
     payment.state = "succeeded"
-    payment.succeeded_at = posted.entry.created_at
+    payment.succeeded_at = utcnow()
     if payment.request_id is not None:
         request = session.get(PaymentRequest, payment.request_id)
         if request is not None and request.state == "open":
             request.state, request.paid_at = "paid", payment.succeeded_at
+    session.flush()
+    posted = ledger.post_locked(session, establishment.id, payment.account_id, payment.amount,
+                                kind="payment", label=label, payment_id=payment.id,
+                                actor=split_actor(actor)[1], receipt=True)
+    set_committed_value(payment, "receipt_number", posted.receipt)
     _audit(session, "payment.succeeded", establishment, payment, actor, amount=payment.amount,
            currency=payment.currency, receipt=payment.receipt_number,
            entry=posted.entry.sequence)
