@@ -38,6 +38,12 @@ def search_key(text: str) -> str:
     return " ".join(text.casefold().replace("ё", "е").split())
 
 
+def format_address(street: str, house: str, apartment: str) -> str:
+    """``50 лет Октября, 12, кв. 5``, as the centre's papers write it."""
+    parts = [street, house, f"кв. {apartment}" if apartment else ""]
+    return ", ".join(part for part in parts if part)
+
+
 class City(TenantMixin, Model):
     __tablename__ = "billpay_city"
     __table_args__ = (UniqueConstraint("establishment_id", "code"),)
@@ -100,14 +106,11 @@ class Subscriber(TenantMixin, Model):
     account_id: Mapped[int | None] = mapped_column(Integer)
     """The core ledger account, opened at the first payment."""
 
-    city: Mapped[City] = relationship(lazy="joined")
+    city: Mapped[City] = relationship()
 
     @property
     def address(self) -> str:
-        parts = [self.street, self.house]
-        if self.apartment:
-            parts.append(f"кв. {self.apartment}")
-        return ", ".join(part for part in parts if part)
+        return format_address(self.street, self.house, self.apartment)
 
 
 class Accrual(TenantMixin, Model):

@@ -9,12 +9,14 @@ apartment)`` and ``(establishment_id, surname_key)`` answer, in the order the li
 from __future__ import annotations
 
 import attrs
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from regie.api import Establishment, select_for
-from regie_billpay.models import Subscriber, search_key
+from regie.api import Establishment
+from regie_billpay.models import Subscriber, format_address, search_key
 
-LIMIT = 50
+LIMIT = 20
+"""Matches listed at once: more means the cashier adds the house, apartment or surname."""
 _AFTER_ALL = "\U0010ffff"
 STREET_PREFIXES = ("вулиця ", "вул. ", "вул ", "улица ", "ул. ", "ул ", "проспект ",
                    "просп. ", "пр-т ", "пр. ", "провулок ", "пров. ", "переулок ", "пер. ",
@@ -49,18 +51,40 @@ class Criteria:
         return not (self.account.strip() or street_key(self.street) or search_key(self.surname))
 
 
+@attrs.frozen
+class Match:
+    """A subscriber in a list of matches (plain values: a list is read, not changed)."""
+
+    id: int
+    account_number: str
+    surname: str
+    street: str
+    house: str
+    apartment: str
+
+    @property
+    def address(self) -> str:
+        return format_address(self.street, self.house, self.apartment)
+
+
+_COLUMNS = (Subscriber.id, Subscriber.account_number, Subscriber.surname, Subscriber.street,
+            Subscriber.house, Subscriber.apartment)
+
+
 def _starts_with(column, prefix: str):
     return (column >= prefix) & (column < prefix + _AFTER_ALL)
 
 
 def find(session: Session, establishment: Establishment, criteria: Criteria, *,
-         limit: int = LIMIT) -> list[Subscriber]:
-    """The subscribers matching ``criteria`` in its city, by address then surname, at most
-    ``limit`` (one more tells the caller the list was cut)."""
-    query = select_for(establishment, Subscriber, Subscriber.city_id == criteria.city_id)
+         limit: int = LIMIT) -> list[Match]:
+    """The subscribers matching ``criteria`` in its city, by address (or by surname when no
+    street is given), at most ``limit`` and one more that tells the caller the list was cut."""
+    query = select(*_COLUMNS).where(Subscriber.establishment_id == establishment.id,
+                                    Subscriber.city_id == criteria.city_id)
     account = criteria.account.strip()
     if account:
-        return list(session.scalars(query.where(Subscriber.account_number == account)))
+        return [Match(*row) for row in session.execute(
+            query.where(Subscriber.account_number == account))]
     street, surname = street_key(criteria.street), search_key(criteria.surname)
     if not (street or surname):
         return []
@@ -77,4 +101,4 @@ def find(session: Session, establishment: Establishment, criteria: Criteria, *,
                                Subscriber.id)
     else:
         query = query.order_by(Subscriber.surname_key, Subscriber.id)
-    return list(session.scalars(query.limit(limit + 1)))
+    return [Match(*row) for row in session.execute(query.limit(limit + 1))]

@@ -50,7 +50,7 @@ from regie_billpay.models import (
     Desk,
     Subscriber,
 )
-from regie_billpay.search import Criteria, find
+from regie_billpay.search import LIMIT, Criteria, Match, find
 
 PLUGIN = "billpay"
 DEFAULT_CITY = "Кременчук"
@@ -154,14 +154,14 @@ def _search(mode: str):
                                 "apartment, or enter fewer details."))
     return render_template(
         "billpay/new.html", mode=mode, options=options, criteria=criteria, searched=searched,
-        found=found[:50], more=len(found) > 50, error=error,
+        found=found[:LIMIT], more=len(found) > LIMIT, limit=LIMIT, error=error,
         cities=_cities(session, desk), services=accruals.services(session,
                                                                   current_establishment()),
         card_url=lambda subscriber: _card_url(subscriber, mode, options),
         **_chrome(session, desk))
 
 
-def _card_url(subscriber: Subscriber, mode: str, options: Options) -> str:
+def _card_url(subscriber: Match, mode: str, options: Options) -> str:
     endpoint = "plugin_billpay.prepayment_card" if mode == PREPAYMENT else "plugin_billpay.card"
     return url_for(endpoint, subscriber_id=subscriber.id, **options.args())
 
