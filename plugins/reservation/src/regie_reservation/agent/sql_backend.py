@@ -67,11 +67,12 @@ class SqlBackOffice:
 
     def _rows(self, name: str, *criteria: Any) -> list[dict[str, Any]]:
         entity, table = self._table(name)
-        columns = [table.c[column].label(field) for field, column in entity.columns.items()]
+        fields = list(entity.columns)
+        columns = [table.c[entity.columns[field]] for field in fields]
         try:
             with self.engine.connect() as connection:
-                return [dict(row._mapping) for row in connection.execute(
-                    select(*columns).where(*criteria))]
+                rows = connection.execute(select(*columns).where(*criteria)).all()
+                return [dict(zip(fields, row, strict=True)) for row in rows]
         except SQLAlchemyError as exc:
             raise BackOfficeError(_("back office unreachable: %(error)s",
                                     error=_short(exc))) from None
