@@ -9,7 +9,11 @@ from regie.db.models import Establishment
 from regie.db.money import LedgerEntry, Payment, PaymentNotification
 from regie.runtime import Runtime
 from regie.services import ledger, payments, payments_notifications
-from regie.services.payments_notifications import apply_received, receive_notification
+from regie.services.payments_notifications import (
+    apply_received,
+    apply_received_task,
+    receive_notification,
+)
 from regie.testing.payments import FAKE_METHOD, FakeAdapter, engine_with_fake_method
 
 
@@ -112,3 +116,21 @@ def test_apply_received_applies_what_no_delivery_came_back_for(regie_runtime, sc
     assert credited(regie_runtime, pending) == ("succeeded", 1)
     assert apply_received(regie_runtime, school.id) == []
     assert receive_notification(regie_runtime, school.id, FAKE_METHOD, raw).status == "duplicate"
+
+
+def test_the_scheduled_task_applies_stored_notifications(regie_runtime, school, pending,
+                                                         failing):
+    from regie.tasks.context import TaskContext
+
+    failing(2)
+    raw = FakeAdapter().notification(pending, "succeeded")
+    with pytest.raises(RuntimeError):
+        receive_notification(regie_runtime, school.id, FAKE_METHOD, raw)
+    with regie_runtime.db.session() as session:
+        place = session.get(Establishment, school.id)
+    assert "core.payments_replay" in {task.name for task in regie_runtime.engine.items(
+        "regie_scheduled_tasks")}
+    apply_received_task(TaskContext(runtime=regie_runtime, task="core.payments_replay",
+                                    establishment=place))
+    assert stored(regie_runtime, school) == [("applied", raw.query_string)]
+    assert credited(regie_runtime, pending) == ("succeeded", 1)

@@ -15,6 +15,10 @@ def regie_scheduled_tasks():
                       per_establishment=False),
         ScheduledTask("core.sync_pickup", "regie.services.sync:pickup", "*/5 * * * *",
                       "Import the files waiting in the establishment's sync pickup folders."),
+        ScheduledTask("core.payments_replay",
+                      "regie.services.payments_notifications:apply_received_task",
+                      "*/10 * * * *", "Apply the payment notifications that were stored but "
+                      "failed to apply when they came."),
         ScheduledTask("core.ledger_verify", "regie.services.ledger:verify_task", "23 2 * * *",
                       "Recompute every balance and the hash chain of the ledger; a broken "
                       "ledger fails the run, naming the first broken entry."),

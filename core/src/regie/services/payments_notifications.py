@@ -309,15 +309,35 @@ def _keep(runtime, establishment_id: int, row: PaymentNotification) -> int | Not
 
 
 def apply_received(runtime, establishment: Establishment | int) -> list[NotificationResult]:
-    """Apply the establishment's notifications stored but never applied (their processing
-    failed twice): for a scheduled task, or by hand once the cause is fixed."""
+    """Apply the establishment's notifications stored but never applied (applying them failed
+    twice when they came): for :func:`apply_received_task`, or by hand once the cause is
+    fixed. One that fails again stays stored; the first such failure is raised once the
+    others are applied."""
     establishment_id = _establishment_id(establishment)
     with runtime.db.session() as session:
         waiting = list(session.scalars(
             select(PaymentNotification.id).where(
                 PaymentNotification.establishment_id == establishment_id,
                 PaymentNotification.status == "received").order_by(PaymentNotification.id)))
-    return [_apply(runtime, establishment_id, notification_id) for notification_id in waiting]
+    results, failure = [], None
+    for notification_id in waiting:
+        try:
+            results.append(_apply(runtime, establishment_id, notification_id))
+        except Exception as exc:
+            log.exception("stored notification %s still fails to apply", notification_id)
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return results
+
+
+def apply_received_task(ctx) -> None:
+    """Scheduled task (every 10 minutes, per establishment): :func:`apply_received`."""
+    applied = apply_received(ctx.runtime, ctx.establishment.id)
+    if applied:
+        log.warning("%s: %d stored notification(s) applied late: %s", ctx.establishment.slug,
+                    len(applied), ", ".join(f"{result.notification_id} {result.status}"
+                                            for result in applied))
 
 
 def _apply(runtime, establishment_id: int, notification_id: int) -> NotificationResult:
@@ -520,6 +540,7 @@ __all__ = [
     "adopt",
     "apply_notification",
     "apply_received",
+    "apply_received_task",
     "payment_return",
     "receive_notification",
 ]
