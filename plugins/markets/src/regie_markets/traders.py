@@ -224,8 +224,9 @@ def check_access_code(session: Session, establishment: Establishment, trader: Tr
     """True for the right code while the access is not locked. A wrong code counts one
     failure (the row is locked while counting, so parallel tries all count); once locked,
     even the right code is refused until a placier generates a new one."""
-    locked = session.scalars(lock(select_for(establishment, Trader, Trader.id == trader.id)))
-    trader = locked.one()
+    session.execute(lock(select(Trader.id).where(Trader.establishment_id == establishment.id,
+                                                 Trader.id == trader.id)))
+    session.refresh(trader)
     if access_code_state(trader) != "active":
         return False
     if check_password_hash(trader.access_code_hash, (code or "").strip()):
