@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 from collections.abc import Callable
 from typing import Any
 
-from flask import redirect, session, url_for
+from flask import current_app, redirect, session, url_for
 
 from regie.api import current_establishment, db_session
 from regie_reservation import individuals
@@ -19,8 +20,11 @@ KEY = "reservation_portal"
 
 
 def stamp(individual: Individual) -> str:
-    secret = f"{individual.login}|{individual.password_hash}|{individual.initial_password}"
-    return hashlib.sha256(secret.encode()).hexdigest()[:24]
+    """A keyed digest of the credentials: the session cookie is readable by its holder, so a
+    plain hash would let anyone holding it guess the initialization password offline."""
+    credentials = f"{individual.login}|{individual.password_hash}|{individual.initial_password}"
+    key = str(current_app.secret_key).encode()
+    return hmac.new(key, credentials.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def remember(individual: Individual) -> None:
