@@ -141,7 +141,7 @@ class Streams:
     def individuals(self) -> Outcome:
         """Push what changed since the last acknowledged push."""
         started, outcome = time.monotonic(), Outcome("individuals")
-        through = self.state.get("payments.after", "0")
+        through, as_of = self.state.get("payments.after", "0"), _now()
         people = [person for person in self.backoffice.individuals() if person.has_login]
         wanted = {person.external_id for person in people}
         passages = self._passages_by_individual(window_start(self.today()), wanted)
@@ -153,17 +153,16 @@ class Streams:
                      if known_passages.get(p.external_id) != digest(p)]
             if fresh or known_people.get(person.external_id) != digest(person):
                 items.append((person, fresh))
-        self._push(items, outcome, mode="periodic", through=through)
+        self._push(items, outcome, mode="periodic", through=through, as_of=as_of)
         return self._finish(outcome, started)
 
     def full(self) -> Outcome:
         """Every individual with a login (but the excluded regimes): login and balance only."""
         started, outcome = time.monotonic(), Outcome("full push")
-        through = self.state.get("payments.after", "0")
+        through, as_of = self.state.get("payments.after", "0"), _now()
         excluded = {regime.casefold() for regime in self.config.excluded_regimes}
         people = [person for person in self.backoffice.individuals()
                   if person.has_login and person.regime.casefold() not in excluded]
-        as_of = _now()
         for batch in _batches([(person, []) for person in people]):
             payload = {"mode": "full", "as_of": as_of, "payments_through": through,
                        "items": [{"external_id": person.external_id, "login": person.login,
@@ -198,7 +197,7 @@ class Streams:
         or of their number of days, whichever is longer."""
         if not days:
             return
-        today = self.today()
+        through, as_of, today = self.state.get("payments.after", "0"), _now(), self.today()
         first = {key: min(window_start(today), today - dt.timedelta(days=count))
                  for key, count in days.items()}
         people = self.backoffice.individuals(set(days))
@@ -208,7 +207,7 @@ class Streams:
         passages = self._passages_by_individual(min(first.values()), set(days))
         items = [(person, [p for p in passages.get(person.external_id, ())
                            if p.day >= first[person.external_id]]) for person in people]
-        self._push(items, outcome, mode="refresh", through=self.state.get("payments.after", "0"))
+        self._push(items, outcome, mode="refresh", through=through, as_of=as_of)
 
     def _passages_by_individual(self, since: dt.date,
                                 wanted: set[str]) -> dict[str, list[PassageRecord]]:
@@ -219,9 +218,11 @@ class Streams:
         return grouped
 
     def _push(self, items: list[tuple[IndividualRecord, list[PassageRecord]]],
-              outcome: Outcome, *, mode: str, through: str) -> None:
+              outcome: Outcome, *, mode: str, through: str, as_of: str) -> None:
+        """Send ``items``; ``through`` (the payment cursor) and ``as_of`` were taken before the
+        balances were read, so the server knows which web payments they may include."""
         for batch in _batches(items):
-            payload = {"mode": mode, "as_of": _now(), "payments_through": through,
+            payload = {"mode": mode, "as_of": as_of, "payments_through": through,
                        "items": [_item(person, fresh) for person, fresh in batch]}
             answer = self.client.post("individuals", payload)
             results = {result["key"]: result for result in answer["results"]}
