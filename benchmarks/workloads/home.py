@@ -3,6 +3,10 @@
 Régie reads the session, loads the user, finds the establishment by its slug with its enabled
 plugins, checks the member's role, lists the modules the role opens and renders the page. The
 baseline does the same with two hand-written queries and one template.
+
+Régie's page also shows the dashboard widgets of the enabled plugins that the role may see
+(markets adds four, one of them counting traders with a query); the baseline has none of them,
+so the ratio includes their cost.
 """
 
 from __future__ import annotations
