@@ -203,3 +203,16 @@ def test_a_bad_configuration_lists_every_problem(tmp_path):
                     "server.token: is required", "backoffice.url: is required",
                     "backoffice.individuals.columns"):
         assert problem in result.output
+
+
+def test_send_this_pupil_pushes_ninety_days_of_passages(backoffice, live_server, sync_token,
+                                                          tmp_path, session):
+    fill(backoffice)
+    path = backoffice.config(tmp_path, live_server, sync_token)
+
+    result = CliRunner().invoke(canteen, ["agent", "--config", str(path), "--send", "1001",
+                                          "--send", "4242"])
+
+    assert result.exit_code == 0, result.output
+    assert sorted(session.scalars(select(Passage.external_id))) == ["1", "2"]
+    assert session.scalars(select(Individual.external_id)).all() == ["1001"]
