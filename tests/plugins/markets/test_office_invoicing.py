@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from regie.api import Establishment, Invalid, TaskContext, get_account
+from regie.api import Establishment, Invalid, TaskContext, Veto, get_account, utcnow
 from regie_markets import billing
 from regie_markets.invoicing import pdf, treatment
 from regie_markets.models import ACCOUNT_KIND, Trader
@@ -167,3 +167,19 @@ def test_invoice_states_follow_their_age(regie_runtime, town, small_month, sessi
 def test_pdf_texts_follow_the_establishment_language():
     assert pdf.texts("uk")["invoice"] == "РАХУНОК"
     assert pdf.texts("fr_FR")["invoice"] == "FACTURE"
+
+
+def test_a_run_left_by_a_dead_worker_can_be_restarted_later(regie_runtime, town, small_month):
+    with regie_runtime.db.transaction() as session:
+        place = session.get(Establishment, town.id)
+        run = treatment.prepare_run(session, place, OCTOBER, today=TODAY, actor="regie")
+        run.state, run.started_at = "running", utcnow()
+    with regie_runtime.db.transaction() as session, pytest.raises(Veto) as refused:
+        treatment.prepare_run(session, session.get(Establishment, town.id), OCTOBER,
+                              today=TODAY, actor="regie")
+    assert "already under way" in str(refused.value)
+    with regie_runtime.db.transaction() as session:
+        session.scalars(select(InvoicingRun)).one().started_at = utcnow() - dt.timedelta(hours=3)
+    run_month(regie_runtime, town)
+    with regie_runtime.db.session() as session:
+        assert session.scalars(select(InvoicingRun)).one().state == DONE

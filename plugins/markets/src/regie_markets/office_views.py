@@ -495,7 +495,6 @@ def pay_online(token: str):
         trader = _trader_by_token(session, token)
         if not traders.check_access_code(session, establishment, trader,
                                          request.form.get("code", "")):
-            session.commit()
             return render_template("markets/office/pay.html", trader=trader, invoices=None,
                                    error=_("Code refused: ask a placier for your access "
                                            "code.")), 403

@@ -51,6 +51,7 @@ from regie_markets.office_models import (
 JOB_TARGET = "regie_markets.invoicing.treatment:invoice_month"
 ENTRY_KIND = "markets.invoice"
 LINE_BATCH = 2000
+ABANDONED_AFTER = dt.timedelta(hours=2)
 
 
 def local_today(establishment: Establishment) -> dt.date:
@@ -109,12 +110,18 @@ def prepare_run(session: Session, establishment: Establishment, month: dt.date, 
     if run is None:
         run = InvoicingRun(establishment_id=establishment.id, month=month, created_by=actor)
         session.add(run)
-    elif run.state in (QUEUED, RUNNING):
+    elif run.state in (QUEUED, RUNNING) and not _abandoned(run):
         raise Veto(_("the invoicing of %(month)s is already under way",
                      month=f"{month:%Y-%m}"))
     run.state, run.message, run.ticket_count = QUEUED, "", tickets
     session.flush()
     return run
+
+
+def _abandoned(run: InvoicingRun) -> bool:
+    """A run left queued or running by a worker that died (its transaction was rolled back, so
+    it wrote nothing) may be started again."""
+    return utcnow() - (run.started_at or run.created_at) > ABANDONED_AFTER
 
 
 def start(runtime, establishment: Establishment, month: dt.date, *, user=None,
