@@ -3,8 +3,6 @@ usable at once by the demo's administrator (no desk certificate in the demo)."""
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import distinct, func, select
 
 from regie.api import Establishment
@@ -12,21 +10,17 @@ from regie_billpay.demo import fill
 from regie_billpay.models import Accrual, Desk, Service, Subscriber
 
 
-def test_demo_fills_a_city_quickly(make_establishment, make_user, regie_runtime, signed_in):
+def test_demo_fills_a_city(make_establishment, make_user, regie_runtime, signed_in):
     place = make_establishment("regie-eaux", plugins=["billpay"], locale="uk", currency="UAH")
     admin = make_user("admin", superuser=True)
-    started = time.perf_counter()
     with regie_runtime.db.transaction() as session:
         fill(session, session.get(Establishment, place.id))
-    elapsed = time.perf_counter() - started
 
     with regie_runtime.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Subscriber)) == 5000
         assert session.scalar(select(func.count()).select_from(Service)) == 6
         assert session.scalar(select(func.count(distinct(Accrual.period)))) == 12
         assert session.scalar(select(func.count()).select_from(Desk)) == 2
-    print(f"demo fill: {elapsed:.1f} s")
-    assert elapsed < 60, elapsed
 
     client = signed_in(admin)
     page = client.get("/regie-eaux/billpay/new", query_string={"find": 1, "street": "50 лет"}

@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from regie.api import run_sync
+from regie.cli.common import State
+from regie.cli.main import cli
 from regie_billpay.models import Accrual, City, Payee, Service, Subscriber
 
 CITIES = "code;name\nKRM;Кременчук\nHOR;Горішні Плавні\n"
@@ -98,9 +100,8 @@ def test_bad_lines_import_nothing_and_give_the_reject_file(regie_runtime, place,
     assert (run.state, run.imported, run.rejected) == ("rejected", 0, 5)
     assert _count(session, Accrual) == 0
 
-    result = CliRunner().invoke(regie_runtime_cli(), ["sync", "rejects", str(run.id), "-e",
-                                                       "centre"],
-                                env={"REGIE_INSTANCE": str(regie_runtime.config.instance)})
+    result = CliRunner().invoke(cli, ["sync", "rejects", str(run.id), "-e", "centre"],
+                                obj=State(runtime=regie_runtime))
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.output.lstrip("\ufeff")), delimiter=";"))
     reasons = {int(row[0]): row[1] for row in rows[1:]}
@@ -109,12 +110,6 @@ def test_bad_lines_import_nothing_and_give_the_reject_file(regie_runtime, place,
     assert "13.2026" in reasons[7]
     assert "2 decimals" in reasons[8] or "2 знаки" in reasons[8] or "12,345" in reasons[8]
     assert "line 2" in reasons[9] or "рядок 2" in reasons[9]
-
-
-def regie_runtime_cli():
-    from regie.cli.main import cli
-
-    return cli
 
 
 def _dbf_file(path, encoding: str, records, *, codepage: str | None = None):
@@ -169,13 +164,11 @@ def test_a_file_of_no_known_kind_fails_with_the_columns_it_needs(regie_runtime, 
 
 
 def test_cli_import_runs_the_sync_and_exits_1_on_rejects(regie_runtime, place, write):
-    from regie.cli.main import cli
-
-    env = {"REGIE_INSTANCE": str(regie_runtime.config.instance)}
+    state = State(runtime=regie_runtime)
     ok = CliRunner().invoke(cli, ["billpay", "import", str(write("cities.csv", CITIES)),
-                                  "--establishment", "centre"], env=env)
+                                  "--establishment", "centre"], obj=state)
     assert ok.exit_code == 0, ok.output
     assert "succeeded" in ok.output
     bad = CliRunner().invoke(cli, ["billpay", "import", str(write("subs.csv", SUBSCRIBERS.replace(
-        "KRM;100001", "XXX;100001"))), "--establishment", "centre"], env=env)
+        "KRM;100001", "XXX;100001"))), "--establishment", "centre"], obj=state)
     assert bad.exit_code == 1 and "rejected" in bad.output
