@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 
 from regie.api import (
     Invalid,
+    User,
     can,
     csv_response,
     current_establishment,
@@ -40,7 +41,7 @@ from regie_markets.models import (
 )
 from regie_markets.office_models import SireneAlert
 from regie_markets.settings import markets_settings, today_in
-from regie_markets.status import LEVELS, TraderStatus, evaluate
+from regie_markets.status import LEVELS, TraderStatus, evaluate, worst
 from regie_markets.web import close_request_db, request_db
 
 VIEW, FIELD, EDIT, BLOCK, EXPORT, ADMIN = ("markets.view", "markets.field",
@@ -155,8 +156,6 @@ def blueprint() -> Blueprint:
         if criterion == "global":
             return status.level
         if criterion == "arrears":
-            from regie_markets.status import worst
-
             return worst([status.criterion("arrears_amount").level,
                           status.criterion("arrears_count").level])
         return status.criterion(criterion).level
@@ -518,7 +517,8 @@ def blueprint() -> Blueprint:
             except ValueError:
                 flash(_("The dates must be like 2026-11-18."), "error")
         rows = list(db.scalars(query.order_by(Ticket.day.desc(), Ticket.id.desc())
-                               .limit(None if args.get("format") == "csv" else 500)))
+                               .limit(None if args.get("format") == "csv"
+                                      or args.get("weekday") else 500)))
         if args.get("weekday", "").isdigit():
             rows = [t for t in rows if t.day.isoweekday() == int(args["weekday"])]
         if args.get("format") == "csv":
@@ -576,8 +576,6 @@ def blueprint() -> Blueprint:
                                users=_user_names(changes), args=request.args)
 
     def _user_names(changes) -> dict[int, str]:
-        from regie.api import User
-
         ids = {c.user_id for c in changes if c.user_id}
         return {u.id: u.username for u in request_db().scalars(
             select(User).where(User.id.in_(ids)))} if ids else {}
