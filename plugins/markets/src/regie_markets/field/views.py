@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -48,11 +48,13 @@ def current_mode() -> str:
 
 
 def current_market() -> Market | None:
-    market_id = session.get(_key("market"))
-    if not market_id:
-        return None
-    market = get_for(request_db(), current_establishment(), Market, market_id)
-    return market if market is not None and market.active else None
+    """The market the placier chose, read once per request."""
+    if "markets_market" not in g:
+        market_id = session.get(_key("market"))
+        market = (get_for(request_db(), current_establishment(), Market, market_id)
+                  if market_id else None)
+        g.markets_market = market if market is not None and market.active else None
+    return g.markets_market
 
 
 def _settings() -> dict[str, Any]:
