@@ -53,13 +53,25 @@ def test_ticket_mode_scan_then_shortcut_saves_the_ticket(field, make_market, mak
         assert session.scalars(select(TicketChange.action)).all() == ["create"]
 
 
-def test_scan_in_ticket_mode_without_market_is_refused(field, make_trader, load):
-    trader = make_trader(badge="04A002")
+def test_scan_in_ticket_mode_without_market_is_refused(field, make_market, make_trader, load,
+                                                       transaction):
+    from regie_markets.models import Market
+
     page = field.get(HOME).get_data(as_text=True)
     assert 'value="ticket" class="button mode-button" disabled' in page
     refused = post(field, "/lunel/markets/field/mode", {"mode": "ticket"})
     assert refused.status_code == 400
     assert "Choose the market first" in refused.get_data(as_text=True)
+
+    market = make_market()
+    trader = make_trader(badge="04A002")
+    choose(field, market, "ticket")
+    with transaction() as (session, _place):
+        session.get(Market, market).active = False  # the market closed meanwhile
+    scan = field.get(f"/lunel/markets/b/{load(Trader, trader).badge_token}")
+    assert scan.status_code == 409 and "Scan refused" in scan.get_data(as_text=True)
+    with transaction() as (session, _place):
+        assert session.scalars(select(Ticket)).all() == []
 
 
 def test_unknown_or_revoked_badge_says_so(field, make_trader, load, transaction):
