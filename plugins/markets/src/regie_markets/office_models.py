@@ -104,7 +104,7 @@ class Invoice(TenantMixin, Model):
     request_id: Mapped[int | None] = mapped_column(Integer, index=True)
     """The core payment request of an online payment started by the trader."""
 
-    run: Mapped[InvoicingRun] = relationship(lazy="joined")
+    run: Mapped[InvoicingRun] = relationship()
 
     @property
     def paid(self) -> bool:
