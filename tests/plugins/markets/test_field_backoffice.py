@@ -104,3 +104,15 @@ def test_member_without_a_markets_role_sees_profile_not_configured(app, make_use
         as_text=True)
     placier = _client(app, make_user, town, "markets.placier")
     assert placier.get("/lunel/markets/").headers["Location"].endswith("/markets/field/")
+
+
+@pytest.mark.parametrize("markets_settings", [{"demo_widgets": True}])
+def test_placier_dashboard_has_the_scan_and_emulation_widgets(app, make_user, town,
+                                                              make_trader, load):
+    trader = make_trader("EMU", "Léa", badge="04A777")
+    placier = _client(app, make_user, town, "markets.placier")
+    home = placier.get("/lunel/").get_data(as_text=True)
+    assert 'action="/lunel/markets/field/scan"' in home
+    assert f"/lunel/markets/b/{load(Trader, trader).badge_token}" in home
+    scanned = placier.get("/lunel/markets/field/scan?serial=04A777")
+    assert scanned.headers["Location"].endswith(f"/b/{load(Trader, trader).badge_token}")
