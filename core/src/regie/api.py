@@ -28,6 +28,8 @@ from regie.declarations import (
 from regie.i18n import gettext, lazy_gettext, ngettext
 from regie.services.audit import record as audit
 from regie.services.csv_files import CsvLine, Rejects, csv_bytes, csv_text, read_csv, safe_cell
+from regie.services.documents import fetch as fetch_document
+from regie.services.documents import store as store_document
 from regie.services.errors import Invalid, NotFound, Veto
 from regie.services.jobs import Progress
 from regie.services.jobs import start as start_job
@@ -44,6 +46,7 @@ from regie.services.mail.outbox import queue as queue_mail
 from regie.services.mail.transport import CheckResult, DeliveryResult, OutgoingMail, Transport
 from regie.services.money import Money, MoneyError, format_money
 from regie.services.money import parse as parse_money
+from regie.services.payments import available_methods as available_payment_methods
 from regie.services.payments import cancel as cancel_payment
 from regie.services.payments import (
     create_payment,
@@ -92,6 +95,7 @@ from regie.web.context import (
     db_session,
     plugin_settings,
     require_permission,
+    write_session,
 )
 from regie.web.downloads import csv_response, file_response
 
@@ -149,6 +153,7 @@ __all__ = [
     "account_by_id",
     "apply_notification",
     "audit",
+    "available_payment_methods",
     "can",
     "cancel_payment",
     "create_payment",
@@ -159,6 +164,7 @@ __all__ = [
     "current_establishment",
     "current_runtime",
     "db_session",
+    "fetch_document",
     "file_response",
     "find_payments",
     "format_money",
@@ -193,5 +199,7 @@ __all__ = [
     "start_job",
     "start_payment",
     "statement",
+    "store_document",
     "utcnow",
+    "write_session",
 ]
