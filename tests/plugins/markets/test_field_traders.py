@@ -150,3 +150,5 @@ def test_self_service_locks_after_three_wrong_codes_without_oracle(client, make_
         code = traders.generate_access_code(session.get(Trader, trader))
     opened = client.submit(url, {"code": code})
     assert opened.status_code == 200 and "ROBERT Zoé" in opened.get_data(as_text=True)
+    pay = f'href="/lunel/markets/pay/{load(Trader, trader).badge_token}"'
+    assert pay in opened.get_data(as_text=True), "the trader can go on to pay online"
