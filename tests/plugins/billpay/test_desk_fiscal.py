@@ -35,24 +35,35 @@ def register(regie_runtime):
     regie_runtime.engine.pm.unregister(name="test-fiscal-register")
 
 
-def _pay_and_fiscalize(transaction, regie_runtime, centre, desk, cashier, key, kind):
+def _pay(transaction, regie_runtime, centre, desk, cashier, key):
     with transaction() as (session, place):
         bill = bills.pay(session, place, desk=session.get(Desk, desk),
                          cashier=session.get(User, cashier.id),
                          subscriber=session.get(Subscriber, centre["subscribers"]["100001"]),
                          parts=[bills.Part(centre["services"]["WATER"], centre["months"][0],
                                            2500)], request_key=key, runtime=regie_runtime)
-        payment = get_payment(session, place, bill.payment_id)
-        fiscal.fiscalize(session, regie_runtime, place, bill, payment, kind)
-        return bill.id, payment.receipt_number
+        return bill.id, get_payment(session, place, bill.payment_id).receipt_number
 
 
-def test_the_hook_gets_the_bill_and_its_payment(register, transaction, regie_runtime, centre,
-                                                desk, cashier):
-    bill_id, receipt = _pay_and_fiscalize(transaction, regie_runtime, centre, desk, cashier,
-                                          "f1", fiscal.SALE)
+def test_each_cash_payment_and_cancellation_is_fiscalised_with_its_bill(
+        register, transaction, regie_runtime, centre, desk, cashier):
+    bill_id, receipt = _pay(transaction, regie_runtime, centre, desk, cashier, "f1")
+    with transaction() as (session, place):
+        bills.cancel(session, place, session.get(Bill, bill_id),
+                     user=session.get(User, cashier.id), reason="wrong account",
+                     document="cashier_explanation", runtime=regie_runtime)
 
-    assert register.calls == [("kremenchuk", bill_id, 2500, receipt, 2500, "sale")]
+    assert register.calls == [("kremenchuk", bill_id, 2500, receipt, 2500, "sale"),
+                              ("kremenchuk", bill_id, 2500, receipt, 2500, "cancellation")]
+
+
+def test_a_double_submit_is_fiscalised_once(register, transaction, regie_runtime, centre, desk,
+                                            cashier):
+    first = _pay(transaction, regie_runtime, centre, desk, cashier, "f2")
+    again = _pay(transaction, regie_runtime, centre, desk, cashier, "f2")
+
+    assert first == again
+    assert [call[-1] for call in register.calls] == ["sale"]
 
 
 def test_a_veto_of_the_fiscal_register_refuses_the_payment(register, transaction,
@@ -60,7 +71,7 @@ def test_a_veto_of_the_fiscal_register_refuses_the_payment(register, transaction
     register.refuse = True
 
     with pytest.raises(Veto, match="offline"):
-        _pay_and_fiscalize(transaction, regie_runtime, centre, desk, cashier, "f2", fiscal.SALE)
+        _pay(transaction, regie_runtime, centre, desk, cashier, "f3")
 
     with transaction() as (session, _place):
         assert session.scalar(select(func.count(Bill.id))) == 0
@@ -68,6 +79,6 @@ def test_a_veto_of_the_fiscal_register_refuses_the_payment(register, transaction
 
 def test_an_unknown_kind_is_a_programming_error(register, transaction, regie_runtime, centre,
                                                 desk, cashier):
-    with pytest.raises(ValueError, match="refund"):
-        _pay_and_fiscalize(transaction, regie_runtime, centre, desk, cashier, "f3", "refund")
+    with transaction() as (session, place), pytest.raises(ValueError, match="refund"):
+        fiscal.fiscalize(session, regie_runtime, place, None, None, "refund")
     assert register.calls == []

@@ -25,7 +25,7 @@ from regie.api import (
     utcnow,
 )
 from regie.api import gettext as _
-from regie_billpay import accruals, closing, prepayment
+from regie_billpay import accruals, closing, fiscal, prepayment
 from regie_billpay.amounts import show
 from regie_billpay.models import (
     ACCOUNT_KIND,
@@ -76,12 +76,14 @@ def cancel(session: Session, establishment: Establishment, bill: Bill, *, user: 
         raise Veto(_("A payment can be cancelled only on the day it was taken (%(day)s).",
                      day=bill.day.strftime("%d.%m.%Y")))
     closing.open_day(session, bill.desk, bill.day)
-    cancel_payment(session, runtime or current_runtime(), establishment, bill.payment_id,
-                   reason=reason, actor=user, now=moment)
+    runtime = runtime or current_runtime()
+    payment = cancel_payment(session, runtime, establishment, bill.payment_id, reason=reason,
+                             actor=user, now=moment)
     bill.cancelled_at = moment
     bill.cancel_reason = reason[:500]
     bill.cancel_document = document
     bill.cancelled_by_id = user.id
+    fiscal.fiscalize(session, runtime, establishment, bill, payment, fiscal.CANCELLATION)
     return bill
 
 
@@ -184,6 +186,8 @@ def pay(session: Session, establishment: Establishment, *, desk: Desk, cashier: 
                                    period=part.period, amount=part.amount) for part in parts]
             session.add(bill)
             session.flush()
+            fiscal.fiscalize(session, runtime or current_runtime(), establishment, bill, payment,
+                             fiscal.SALE)
     except (Invalid, IntegrityError):
         existing = by_request_key(session, establishment, request_key)
         if existing is None:
