@@ -31,6 +31,8 @@ def widgets(regie_engine, monkeypatch):
         Registered("markets", DashboardWidget("takings", "Takings", lambda e, u: "<p>1 234 €</p>",
                                               permission="markets.manage", position=1)),
         Registered("markets", DashboardWidget("broken", "Broken", _broken, position=3)),
+        Registered("markets", DashboardWidget("quiet", "Nothing today", lambda e, u: " ",
+                                              position=4)),
     ]
     monkeypatch.setitem(regie_engine.registered, "regie_dashboard_widgets", registered)
 
@@ -55,6 +57,7 @@ def test_widgets_of_enabled_modules_show_in_order_and_a_broken_one_does_not_brea
     assert html.index("Takings") < html.index("Today") < html.index("Broken")
     assert "This panel cannot be shown right now." in html
     assert "the widget's database is down" not in html
+    assert "Nothing today" not in html, "a widget with nothing to show is left out"
     assert "dashboard widget 'broken' failed" in caplog.text
 
 

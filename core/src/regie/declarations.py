@@ -124,7 +124,8 @@ class WebServer:
 
 @attrs.frozen
 class DashboardWidget:
-    """A panel on the establishment home. ``render(establishment, user)`` returns HTML markup."""
+    """A panel on the establishment home. ``render(establishment, user)`` returns HTML markup,
+    or an empty string to show nothing to this user (the panel is left out)."""
 
     name: str
     label: str

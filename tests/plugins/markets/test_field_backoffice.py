@@ -104,6 +104,11 @@ def test_member_without_a_markets_role_sees_profile_not_configured(app, make_use
         as_text=True)
     placier = _client(app, make_user, town, "markets.placier")
     assert placier.get("/lunel/markets/").headers["Location"].endswith("/markets/field/")
+    assert 'href="/lunel/markets/field/"' in placier.get("/lunel/").get_data(as_text=True)
+    regie = _client(app, make_user, town, "markets.regie").get("/lunel/").get_data(as_text=True)
+    assert "Your profile has not been configured" not in regie
+    main = regie[regie.index("<main"):]
+    assert main.count('href="/lunel/markets/"') == 1, "the module card is the way in"
 
 
 @pytest.mark.parametrize("markets_settings", [{"demo_widgets": True}])

@@ -72,14 +72,16 @@ def home():
                                                  enabled=g.enabled_plugins)
                if widget.permission is None or can(widget.permission)]
     widgets.sort(key=lambda widget: widget.position)
-    rendered = [(widget, _render_widget(widget)) for widget in widgets]
+    rendered = [(widget, html) for widget in widgets
+                if (html := _render_widget(widget)) is None or html.strip()]
     return render_template("establishment/home.html", modules=modules_for_user(),
                            widgets=rendered)
 
 
 def _render_widget(widget) -> Markup | None:
-    """The widget's markup (trusted: plugins are code the deployer installed), or ``None``
-    when it fails, so one broken panel does not take the home page down."""
+    """The widget's markup (trusted: plugins are code the deployer installed; empty when it
+    has nothing to show this user), or ``None`` when it fails, so one broken panel does not
+    take the home page down."""
     try:
         return Markup(widget.render(g.establishment, current_user.user))  # noqa: S704
     except Exception:

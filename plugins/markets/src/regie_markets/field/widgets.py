@@ -16,6 +16,10 @@ EMULATED_BADGES = 12
 
 
 def profile(establishment, user) -> str:
+    """The seed's "profil non configuré" notice, and the way into the placier mode; nothing
+    for a configured profile without field work (the module card opens Markets)."""
+    if can("markets.view") and not can("markets.field"):
+        return ""
     return render_template("markets/widgets/profile.html", configured=can("markets.view"))
 
 
