@@ -60,6 +60,8 @@ class WebBlueprint:
     or ``"callback"`` (mounted at ``/callbacks/<slug>/<plugin>/``: no CSRF, no session cookie, for
     provider notifications whose authenticity the view verifies itself). A ``menu_label`` puts a
     link to ``menu_endpoint`` on the establishment home for users holding ``permission``.
+    ``landing_endpoint`` is where a visitor who is not signed in lands on opening ``/<slug>/``
+    (a family portal); the first enabled plugin declaring one is used, else the sign-in page.
     """
 
     blueprint: Any
@@ -69,6 +71,7 @@ class WebBlueprint:
     menu_endpoint: str = "index"
     menu_icon: str = "grid"
     permission: str | None = None
+    landing_endpoint: str | None = None
 
 
 @attrs.frozen

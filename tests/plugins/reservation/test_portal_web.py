@@ -4,7 +4,9 @@ limits and the way to the payment page, the Account tab, the Reservation tab."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
+from regie.testing.plugin import PASSWORD
 from regie_reservation import individuals
 from regie_reservation.models import Holiday, PlanningDay
 from tests.plugins.reservation.conftest import post_form
@@ -126,3 +128,17 @@ def test_no_reservation_tab_where_the_school_does_not_use_it(client, make_indivi
     signed_family(client, make_individual)
     assert "Reservation" not in client.get(f"{PORTAL}/home").get_data(as_text=True)
     assert client.get(f"{PORTAL}/reservation").status_code == 404
+
+
+def test_families_reach_the_portal_at_the_school_address_and_staff_still_sign_in(
+        client, make_user, school):
+    landing = client.get("/college-jean-moulin/")
+    assert landing.status_code == 302 and landing.location.endswith(f"{PORTAL}/")
+    page = client.get(landing.location).get_data(as_text=True)
+    assert "Canteen account" in page
+    before_label = page.split("School staff: sign in here")[0]
+    assert html.unescape(before_label).endswith('href="/login?next=/college-jean-moulin/">')
+    staff = make_user(roles={school: ["reservation.staff"]})
+    client.sign_in(staff.username, PASSWORD)
+    home = client.get("/college-jean-moulin/")
+    assert home.status_code == 200 and "School canteen" in home.get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, abort, current_app, g, render_template, url_for
+from flask import Response, abort, current_app, g, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -65,8 +65,24 @@ def _module_texts(locale: str) -> dict[str, tuple[str, str]]:
 
 
 @bp.route("/")
-@require_permission()
 def home():
+    """Members get the home; a visitor who is not signed in gets the public page an enabled
+    plugin offers (``WebBlueprint.landing_endpoint``), else the sign-in page."""
+    if not current_user.is_authenticated and (landing := public_landing()):
+        return redirect(landing)
+    return member_home()
+
+
+def public_landing() -> str | None:
+    for entry in current_runtime().engine.entries("regie_blueprints"):
+        declared = entry.item
+        if declared.landing_endpoint and entry.plugin in g.enabled_plugins:
+            return url_for(f"{declared.blueprint.name}.{declared.landing_endpoint}")
+    return None
+
+
+@require_permission()
+def member_home():
     engine = current_runtime().engine
     widgets = [widget for widget in engine.items("regie_dashboard_widgets",
                                                  enabled=g.enabled_plugins)

@@ -50,7 +50,7 @@ def regie_blueprints():
     return [
         WebBlueprint(school(), menu_label=_l("School canteen"), menu_icon="canteen",
                      permission=VIEW),
-        WebBlueprint(portal()),
+        WebBlueprint(portal(), landing_endpoint="sign_in"),
         WebBlueprint(sync_api.blueprint(), kind="callback"),
         WebBlueprint(sync_views.blueprint(), menu_label=_l("Back-office sync"),
                      menu_icon="canteen", permission=VIEW),
