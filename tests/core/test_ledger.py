@@ -62,6 +62,43 @@ def test_balance_is_the_sum_of_entries_with_a_running_balance(regie_runtime, sch
     assert verify(db, school).ok
 
 
+def test_many_entries_posted_at_once_chain_and_balance_as_one_by_one(regie_runtime, school):
+    db = regie_runtime.db
+    alice, bruno = open_pupil(db, school, "1"), open_pupil(db, school, "2")
+    post(db, alice, 1000, kind="payment")
+    with db.transaction() as session:
+        accounts = {account.id: account for account in session.query(LedgerAccount)}
+        entries = ledger.post_entries(session, [
+            ledger.Posting(accounts[alice.id], -300, "invoice", "Invoice 2026-10-0001"),
+            ledger.Posting(accounts[bruno.id], -450, "invoice", "Invoice 2026-10-0002"),
+            ledger.Posting(accounts[alice.id], Money(-200, "EUR"), "invoice", "Invoice 3"),
+        ])
+        assert [entry.id is not None for entry in entries] == [True] * 3
+    post(db, bruno, 50, kind="payment")
+
+    with db.session() as session:
+        assert [(e.amount, e.balance_after, e.label) for e in ledger.statement(
+            session, ledger.account_by_id(session, school.id, alice.id))] == [
+            (1000, 1000, ""), (-300, 700, "Invoice 2026-10-0001"), (-200, 500, "Invoice 3")]
+        assert ledger.account_by_id(session, school.id, bruno.id).balance == -400
+    assert verify(db, school).ok and verify(db, school).entries == 5
+
+
+def test_posting_at_once_refuses_a_bad_entry_and_mixed_establishments(regie_runtime, school,
+                                                                      make_establishment):
+    db = regie_runtime.db
+    here, there = open_pupil(db, school, "1"), open_pupil(db, make_establishment("autre"), "1")
+    with db.transaction() as session, pytest.raises(Invalid):
+        ledger.post_entries(session, [
+            ledger.Posting(session.get(LedgerAccount, here.id), -300, "invoice"),
+            ledger.Posting(session.get(LedgerAccount, here.id), 0, "invoice")])
+    with db.transaction() as session, pytest.raises(ValueError, match="one establishment"):
+        ledger.post_entries(session, [
+            ledger.Posting(session.get(LedgerAccount, here.id), -300, "invoice"),
+            ledger.Posting(session.get(LedgerAccount, there.id), -300, "invoice")])
+    assert verify(db, school).entries == 0
+
+
 def test_entries_refuse_zero_floats_and_other_currencies(regie_runtime, school):
     account = open_pupil(regie_runtime.db, school)
     with pytest.raises(Invalid):

@@ -34,9 +34,11 @@ from regie.services.errors import Invalid, NotFound, Veto
 from regie.services.jobs import Progress
 from regie.services.jobs import start as start_job
 from regie.services.ledger import (
+    Posting,
     account_by_id,
     get_account,
     open_account,
+    post_entries,
     post_entry,
     statement,
 )
@@ -128,6 +130,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentView",
     "PluginInfo",
+    "Posting",
     "Progress",
     "ProviderNotification",
     "ProviderResult",
@@ -183,6 +186,7 @@ __all__ = [
     "payment_return",
     "payment_view",
     "plugin_settings",
+    "post_entries",
     "post_entry",
     "prepare_letters",
     "queue_mail",

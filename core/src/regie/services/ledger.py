@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 from sqlalchemy import (
@@ -251,6 +251,49 @@ def post_entry(session: Session, account: LedgerAccount, amount: int | Money, *,
                          payment_id=payment_id, actor=actor, reverses=reverses)
     session.flush()
     return entry
+
+
+@attrs.frozen
+class Posting:
+    """One entry for :func:`post_entries`: as the arguments of :func:`post_entry`."""
+
+    account: LedgerAccount
+    amount: int | Money
+    kind: str
+    label: str = ""
+    actor: str = ""
+
+
+#: Accounts locked per statement by :func:`post_entries`.
+_LOCK_BATCH = 1000
+
+
+def post_entries(session: Session, postings: Sequence[Posting]) -> list[LedgerEntry]:
+    """Post many entries of one establishment at once (a month's invoices), in the caller's
+    transaction: the same entries, chain and balances as :func:`post_entry` called for each
+    in turn, with every account locked by a few statements (in id order) and the chain once,
+    instead of three statements per entry. Returns the entries, flushed, in ``postings``
+    order."""
+    if not postings:
+        return []
+    establishment_ids = {posting.account.establishment_id for posting in postings}
+    if len(establishment_ids) != 1:
+        raise ValueError("post_entries takes the postings of one establishment")
+    for posting in postings:
+        _checked(posting.account, posting.amount, posting.kind)
+    ids = sorted({posting.account.id for posting in postings})
+    locked: dict[int, LedgerAccount] = {}
+    for start in range(0, len(ids), _LOCK_BATCH):
+        batch = ids[start:start + _LOCK_BATCH]
+        locked.update((account.id, account) for account in session.scalars(
+            lock(select(LedgerAccount).where(LedgerAccount.id.in_(batch))
+                 .order_by(LedgerAccount.id)).execution_options(populate_existing=True)))
+    chain = locked_counter(session, establishment_ids.pop(), LEDGER_COUNTER)
+    entries = [append_entry(session, locked[posting.account.id], chain, posting.amount,
+                            kind=posting.kind, label=posting.label, actor=posting.actor)
+               for posting in postings]
+    session.flush()
+    return entries
 
 
 def append_entry(session: Session, account: LedgerAccount, chain: MoneyCounter,
