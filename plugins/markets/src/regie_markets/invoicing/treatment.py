@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 from regie.api import (
     Establishment,
     Invalid,
+    Posting,
     TaskContext,
     Veto,
     account_by_id,
     get_for,
     lock,
     open_account,
-    post_entry,
+    post_entries,
     select_for,
     start_job,
     utcnow,
@@ -201,7 +202,7 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
     try:
         book = InvoiceBook(partial[0], issuer, f"{establishment.name} — {title}")
         markets: list[list] = []
-        entries: list[int] = []
+        postings: list[Posting] = []
         tickets = 0
         for done, (invoice, lines) in enumerate(_with_lines(session, establishment, invoices),
                                                 start=1):
@@ -216,7 +217,7 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
             markets[-1][1] += 1
             markets[-1][3] = invoice.row.first_page + 1
             tickets += len(lines)
-            entries.append(_post_debt(session, establishment, invoice, actor))
+            postings.append(_debt(session, establishment, invoice, actor))
             if progress is not None and done % 100 == 0:
                 progress.advance(done)
         book.close()
@@ -228,8 +229,8 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
         for path in partial:
             path.unlink(missing_ok=True)
         raise
-    for invoice, entry_id in zip(invoices, entries, strict=True):
-        invoice.row.entry_id = entry_id
+    for invoice, entry in zip(invoices, post_entries(session, postings), strict=True):
+        invoice.row.entry_id = entry.id
     instance = Path(ctx.runtime.config.instance)
     run.state, run.finished_at = DONE, utcnow()
     run.invoice_count, run.ticket_count = len(invoices), tickets
@@ -351,8 +352,8 @@ def _with_lines(session: Session, establishment: Establishment,
         session.execute(insert(InvoiceLine), pending_rows)
 
 
-def _post_debt(session: Session, establishment: Establishment, item: _Planned,
-               actor: str) -> int:
+def _debt(session: Session, establishment: Establishment, item: _Planned,
+          actor: str) -> Posting:
     trader = item.trader
     if trader.account_id is not None:
         account = account_by_id(session, establishment, trader.account_id)
@@ -360,9 +361,8 @@ def _post_debt(session: Session, establishment: Establishment, item: _Planned,
         account = open_account(session, establishment, kind=ACCOUNT_KIND,
                                owner_key=str(trader.number), label=trader.display_name,
                                actor=actor)
-    entry = post_entry(session, account, -item.amount, kind=ENTRY_KIND,
-                       label=_("Invoice %(number)s", number=item.number), actor=actor)
-    return entry.id
+    return Posting(account, -item.amount, ENTRY_KIND,
+                   _("Invoice %(number)s", number=item.number), actor)
 
 
 def get_run(session: Session, establishment: Establishment, run_id: int) -> InvoicingRun | None:
