@@ -52,6 +52,8 @@ from regie_markets.office_models import (
 JOB_TARGET = "regie_markets.invoicing.treatment:invoice_month"
 ENTRY_KIND = "markets.invoice"
 LINE_BATCH = 2000
+#: Debts posted to the ledger at once (their entries are not all held until the end).
+POSTING_BATCH = 500
 ABANDONED_AFTER = dt.timedelta(hours=2)
 
 
@@ -203,6 +205,7 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
         book = InvoiceBook(partial[0], issuer, f"{establishment.name} — {title}")
         markets: list[list] = []
         postings: list[Posting] = []
+        entry_ids: list[int] = []
         tickets = 0
         for done, (invoice, lines) in enumerate(_with_lines(session, establishment, invoices),
                                                 start=1):
@@ -218,8 +221,12 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
             markets[-1][3] = invoice.row.first_page + 1
             tickets += len(lines)
             postings.append(_debt(session, establishment, invoice, actor))
+            if len(postings) == POSTING_BATCH:
+                entry_ids.extend(entry.id for entry in post_entries(session, postings))
+                postings.clear()
             if progress is not None and done % 100 == 0:
                 progress.advance(done)
+        entry_ids.extend(entry.id for entry in post_entries(session, postings))
         book.close()
         write_index(partial[1], issuer, f"{establishment.name} — {title}",
                     [tuple(entry) for entry in markets])
@@ -229,8 +236,8 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
         for path in partial:
             path.unlink(missing_ok=True)
         raise
-    for invoice, entry in zip(invoices, post_entries(session, postings), strict=True):
-        invoice.row.entry_id = entry.id
+    for invoice, entry_id in zip(invoices, entry_ids, strict=True):
+        invoice.row.entry_id = entry_id
     instance = Path(ctx.runtime.config.instance)
     run.state, run.finished_at = DONE, utcnow()
     run.invoice_count, run.ticket_count = len(invoices), tickets
