@@ -25,6 +25,9 @@ from regie.declarations import (
     WebBlueprint,
     WebServer,
 )
+from regie.documents.fonts import BOLD as PDF_FONT_BOLD
+from regie.documents.fonts import REGULAR as PDF_FONT
+from regie.documents.fonts import register as register_pdf_fonts
 from regie.i18n import gettext, lazy_gettext, ngettext
 from regie.services.audit import record as audit
 from regie.services.csv_files import CsvLine, Rejects, csv_bytes, csv_text, read_csv, safe_cell
@@ -105,6 +108,8 @@ hookimpl = pluggy.HookimplMarker("regie")
 """Decorator marking a function of a plugin module as the implementation of a hook."""
 
 __all__ = [
+    "PDF_FONT",
+    "PDF_FONT_BOLD",
     "AutoSubmitForm",
     "CheckResult",
     "CliCommand",
@@ -195,6 +200,7 @@ __all__ = [
     "record_payment",
     "record_sync",
     "refund_payment",
+    "register_pdf_fonts",
     "require_permission",
     "reverse_entry",
     "run_sync",
