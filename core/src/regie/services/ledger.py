@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from regie.db.base import utcnow
-from regie.db.models import Establishment
+from regie.db.models import AuditEvent, Establishment
 from regie.db.money import LedgerAccount, LedgerEntry, MoneyCounter, Payment
 from regie.db.tenancy import get_for, lock, select_for
 from regie.i18n import gettext as _
@@ -144,6 +144,62 @@ def open_account(session: Session, establishment: Establishment, *, kind: str, o
                  target=f"{kind}:{owner_key}", details={"account": account.id,
                                                         "currency": currency})
     return account
+
+
+#: Owner keys looked up per statement by :func:`open_accounts`.
+_KEY_BATCH = 1000
+
+
+def open_accounts(session: Session, establishment: Establishment, *, kind: str,
+                  owners: Iterable[tuple[str, str]], currency: str | None = None,
+                  actor: str = "") -> dict[str, LedgerAccount]:
+    """:func:`open_account` for many owners of one kind at once (a school's pupils): the
+    accounts of ``owners`` (``(owner_key, label)`` pairs), by owner key, the existing ones
+    looked up and the missing ones opened with one multi-row insert, each opening recorded in
+    the audit log as :func:`open_account` does. When a concurrent transaction opens one of them
+    meanwhile, falls back to :func:`open_account` for each missing owner.
+    """
+    kind = kind.strip()
+    currency = (currency or establishment.currency).upper()
+    labels: dict[str, str] = {}
+    for owner_key, label in owners:
+        labels.setdefault(str(owner_key).strip(), label.strip())
+    errors = {}
+    if not _KIND_RE.match(kind):
+        errors["kind"] = _("use 1 to 30 lowercase letters, digits, '.' or '_' "
+                           "(e.g. reservation.pupil)")
+    if "" in labels:
+        errors["owner_key"] = _("is required")
+    if errors:
+        raise Invalid(errors)
+    keys = list(labels)
+    found: dict[str, LedgerAccount] = {}
+    for start in range(0, len(keys), _KEY_BATCH):
+        found.update((account.owner_key, account) for account in session.scalars(select_for(
+            establishment, LedgerAccount, LedgerAccount.kind == kind,
+            LedgerAccount.owner_key.in_(keys[start:start + _KEY_BATCH]))))
+    for account in found.values():
+        if account.currency != currency:
+            raise Invalid({"currency": _("this account keeps %(currency)s",
+                                         currency=account.currency)})
+    missing = [key for key in keys if key not in found]
+    if not missing:
+        return found
+    try:
+        with session.begin_nested():
+            opened = session.scalars(insert(LedgerAccount).returning(LedgerAccount), [
+                {"establishment_id": establishment.id, "kind": kind, "owner_key": key,
+                 "label": labels[key] or f"{kind} {key}", "currency": currency, "balance": 0}
+                for key in missing]).all()
+    except IntegrityError:  # one of them opened meanwhile by a concurrent transaction
+        return found | {key: open_account(session, establishment, kind=kind, owner_key=key,
+                                          label=labels[key], currency=currency, actor=actor)
+                        for key in missing}
+    session.execute(insert(AuditEvent), [
+        {"establishment_id": establishment.id, "actor": actor or "system",
+         "action": "account.open", "target": f"{kind}:{account.owner_key}",
+         "details": {"account": account.id, "currency": currency}} for account in opened])
+    return found | {account.owner_key: account for account in opened}
 
 
 def get_account(session: Session, establishment: Establishment | int, *, kind: str,
@@ -663,6 +719,7 @@ __all__ = [
     "locked_counters",
     "next_number",
     "open_account",
+    "open_accounts",
     "post_entry",
     "post_locked",
     "reverse",
