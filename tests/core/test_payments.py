@@ -28,18 +28,23 @@ CALLS: list[tuple] = []
 BEHAVIOUR: dict[str, object] = {}
 
 
+RUNTIMES: list = []
+
+
 @hookimpl
-def regie_payment_succeeded_precommit(session, payment):
+def regie_payment_succeeded_precommit(session, payment, runtime):
     if BEHAVIOUR.get("veto"):
         raise Veto("the order was closed")
     CALLS.append(("succeeded", payment.id, payment.state, payment.receipt_number))
+    RUNTIMES.append(runtime)
 
 
 @hookimpl
-def regie_payment_succeeded_postcommit(payment_id):
+def regie_payment_succeeded_postcommit(payment_id, runtime):
     if BEHAVIOUR.get("postcommit_fails"):
         raise RuntimeError("mail server down")
     CALLS.append(("succeeded/after", payment_id))
+    RUNTIMES.append(runtime)
 
 
 @hookimpl
@@ -72,6 +77,7 @@ def hooked_engine():
 def regie_runtime(regie_config, hooked_engine):
     CALLS.clear()
     BEHAVIOUR.clear()
+    RUNTIMES.clear()
     runtime = Runtime(regie_config, engine=hooked_engine)
     yield runtime
     runtime.close()
@@ -123,6 +129,15 @@ def test_recording_cash_credits_the_account_with_a_gapless_receipt(regie_runtime
     assert balance(regie_runtime, account) == 2050
     assert ("succeeded", first.id, "succeeded", 1) in CALLS
     assert ("succeeded/after", first.id) in CALLS
+
+
+def test_payment_hooks_get_the_runtime_outside_any_web_request(regie_runtime, school, account):
+    """A worker confirming a Paybox payment has no Flask app: the hooks get the runtime."""
+    from flask import has_app_context
+
+    assert not has_app_context()
+    record(regie_runtime, school, account)
+    assert all(runtime is regie_runtime for runtime in RUNTIMES) and len(RUNTIMES) == 2
 
 
 def test_method_fields_are_checked_and_every_problem_reported_at_once(regie_runtime, school,

@@ -177,10 +177,12 @@ def regie_establishment_created_postcommit(establishment_id):
 
 
 @hookspec
-def regie_demo_data(session, establishment):
+def regie_demo_data(session, establishment, runtime):
     """Fill ``establishment`` with demonstration data for ``regie demo`` (plugin enabled there).
 
-    Must be quick (a few seconds) and deterministic: use a seeded ``random.Random``.
+    ``runtime`` is the application's :class:`regie.api.Runtime`, for the core services that
+    need it (recording payments, queueing mail). Must be quick (a few seconds) and
+    deterministic: use a seeded ``random.Random``.
     """
 
 
@@ -188,13 +190,16 @@ def regie_demo_data(session, establishment):
 # Called on the core and the plugins enabled for the payment's establishment. ``payment`` is the
 # core's payment row (read ``id``, ``account_id``, ``amount``, ``currency``, ``method``,
 # ``reference``, ``state``, ``receipt_number``, ``request_id``); money state is the core's to
-# change, a plugin updates its own rows. A precommit veto of a payment confirmed by a provider
+# change, a plugin updates its own rows. Every payment hook may also name ``runtime`` (the
+# application's :class:`regie.api.Runtime`): the hooks run in web requests and in task workers
+# alike, so a plugin that queues mail or reads settings takes it from there, never from a Flask
+# app context. A precommit veto of a payment confirmed by a provider
 # sends the payment to review instead of losing it; a veto of a payment recorded by staff is
 # shown to them and nothing is recorded.
 
 
 @hookspec
-def regie_payment_succeeded_precommit(session, payment):
+def regie_payment_succeeded_precommit(session, payment, runtime):
     """``payment`` has just succeeded: the account is credited and the receipt number assigned.
 
     Runs inside the confirming transaction: mark your order or invoice paid here, atomically
@@ -203,12 +208,12 @@ def regie_payment_succeeded_precommit(session, payment):
 
 
 @hookspec
-def regie_payment_succeeded_postcommit(payment_id):
+def regie_payment_succeeded_postcommit(payment_id, runtime):
     """Payment ``payment_id`` succeeded and was committed: send receipts and notifications."""
 
 
 @hookspec
-def regie_payment_refunded_precommit(session, payment, refund):
+def regie_payment_refunded_precommit(session, payment, refund, runtime):
     """``refund`` (``amount``, ``reason``) of ``payment`` has just been paid out and debited.
 
     Runs inside the transaction; ``payment.refunded_amount`` already includes it, and
@@ -219,12 +224,12 @@ def regie_payment_refunded_precommit(session, payment, refund):
 
 
 @hookspec
-def regie_payment_refunded_postcommit(payment_id, refund_id):
+def regie_payment_refunded_postcommit(payment_id, refund_id, runtime):
     """Refund ``refund_id`` of payment ``payment_id`` was committed."""
 
 
 @hookspec
-def regie_payment_cancelled_precommit(session, payment):
+def regie_payment_cancelled_precommit(session, payment, runtime):
     """``payment`` has just been cancelled, inside the transaction.
 
     ``payment.succeeded_at`` tells a same-day void of money taken (the account's credit was
@@ -234,5 +239,5 @@ def regie_payment_cancelled_precommit(session, payment):
 
 
 @hookspec
-def regie_payment_cancelled_postcommit(payment_id):
+def regie_payment_cancelled_postcommit(payment_id, runtime):
     """Payment ``payment_id`` was cancelled and the cancellation committed."""

@@ -95,7 +95,7 @@ def load_demo_data(runtime) -> DemoReport:
                 try:
                     with session.begin_nested():
                         engine.call_on(plugin, "regie_demo_data", session=session,
-                                       establishment=establishment)
+                                       establishment=establishment, runtime=runtime)
                 except Exception as exc:
                     report.warnings.append(_("%(slug)s: demonstration data of %(plugin)s "
                                              "failed: %(error)r", slug=demo.slug, plugin=plugin,

@@ -116,14 +116,15 @@ def _enabled(runtime, establishment: Establishment) -> list[str]:
 def _precommit(session: Session, runtime, establishment: Establishment, hook: str,
                **kwargs: Any) -> None:
     caller = getattr(runtime.engine.hook(_enabled(runtime, establishment)), hook)
-    caller(session=session, **kwargs)
+    caller(session=session, runtime=runtime, **kwargs)
 
 
 def _postcommit(session: Session, runtime, establishment: Establishment, hook: str,
                 **kwargs: Any) -> None:
     """Run ``hook`` once the session's transaction commits (never if it rolls back)."""
     calls = session.info.setdefault(_POSTCOMMIT, [])
-    calls.append((runtime.engine, _enabled(runtime, establishment), hook, kwargs))
+    calls.append((runtime.engine, _enabled(runtime, establishment), hook,
+                  {**kwargs, "runtime": runtime}))
 
 
 @event.listens_for(Session, "after_commit")
