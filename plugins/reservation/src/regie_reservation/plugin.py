@@ -5,6 +5,7 @@ from regie.api import (
     PaymentMethod,
     PluginInfo,
     Role,
+    ScheduledTask,
     Setting,
     SyncSource,
     WebBlueprint,
@@ -12,6 +13,7 @@ from regie.api import (
 )
 from regie.api import lazy_gettext as _l
 from regie_reservation import models
+from regie_reservation.portal import models as portal_models  # noqa: F401  (tables in the metadata)
 from regie_reservation.sync import models as sync_models  # noqa: F401  (tables in the metadata)
 
 VIEW, MANAGE = "reservation.view", "reservation.manage"
@@ -61,6 +63,14 @@ def regie_blueprints():
 def regie_cli_commands():
     return [CliCommand("canteen", "regie_reservation.agent.cli:canteen",
                        help="School canteen: the back-office sync agent.")]
+
+
+@hookimpl
+def regie_scheduled_tasks():
+    return [ScheduledTask(
+        "reservation.forget_failed_sign_ins",
+        "regie_reservation.portal.throttle:forget_stale_task", "40 3 * * *",
+        description="Forget the family portal's failed sign-ins older than the lockout.")]
 
 
 @hookimpl

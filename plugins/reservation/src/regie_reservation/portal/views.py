@@ -5,6 +5,7 @@ password, contact e-mail); the Reservation tab when the school uses it."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from flask import (
     Blueprint,
@@ -16,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_time, get_locale
 
 from regie.api import (
     Establishment,
@@ -27,12 +28,14 @@ from regie.api import (
     current_runtime,
     db_session,
     find_payments,
+    ngettext,
     plugin_settings,
+    utcnow,
 )
 from regie.api import gettext as _
 from regie_reservation import bookings, individuals, logins, planning, topups
 from regie_reservation.planning import Refused
-from regie_reservation.portal import signin
+from regie_reservation.portal import signin, throttle
 from regie_reservation.portal.signin import family_required
 
 PLUGIN = "reservation"
@@ -75,16 +78,32 @@ def sign_in():
         return redirect(url_for(".home"))
     error = None
     if request.method == "POST":
-        with _write() as session:
-            individual = logins.authenticate(session, _place(session),
-                                             request.form.get("login", ""),
-                                             request.form.get("password", ""))
-            if individual is not None:
-                signin.remember(individual)
-                return redirect(url_for(".home"))
-        error = _("Wrong login or password. Lost them? Ask the school for new ones.")
+        try:
+            with _write() as session:
+                individual = throttle.authenticate(
+                    session, _place(session), request.form.get("login", ""),
+                    request.form.get("password", ""), address=request.remote_addr or "",
+                    policy=throttle.Policy.from_config(current_runtime().config))
+                if individual is not None:
+                    signin.remember(individual)
+                    return redirect(url_for(".home"))
+            error = _("Wrong login or password. Lost them? Ask the school for new ones.")
+        except throttle.Throttled as exc:
+            return _page("reservation/portal/sign_in.html", 429, error=_throttled(exc.until),
+                         login=request.form.get("login", ""))
     return _page("reservation/portal/sign_in.html", 401 if error else 200, error=error,
                  login=request.form.get("login", ""))
+
+
+def _throttled(until: dt.datetime) -> str:
+    wait = until - utcnow()
+    if wait <= dt.timedelta(minutes=1):
+        return ngettext("Too many failed sign-ins: wait %(num)d second, then try again.",
+                        "Too many failed sign-ins: wait %(num)d seconds, then try again.",
+                        max(1, math.ceil(wait.total_seconds())))
+    next_minute = (until + dt.timedelta(seconds=59)).replace(second=0, microsecond=0)
+    return _("Too many failed sign-ins: try again after %(time)s.",
+             time=format_time(next_minute, "short"))
 
 
 def sign_out():
