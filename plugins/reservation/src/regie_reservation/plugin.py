@@ -87,16 +87,12 @@ def regie_sync_sources():
 
 
 @hookimpl
-def regie_payment_succeeded_precommit(session, payment):
-    from flask import has_app_context
-
-    from regie.api import current_runtime
+def regie_payment_succeeded_precommit(session, payment, runtime):
     from regie_reservation.sync.pulls import record_web_payment
     from regie_reservation.topups import queue_ticket
 
     record_web_payment(session, payment)
-    if has_app_context():  # the hook gets no runtime: tickets go when confirmed on the web
-        queue_ticket(session, current_runtime(), payment)
+    queue_ticket(session, runtime, payment)
 
 
 @hookimpl
