@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regie.db.models import AuditEvent, Establishment, User
@@ -24,3 +25,11 @@ def record(session: Session, action: str, *, establishment: Establishment | None
     )
     session.add(event)
     return event
+
+
+def latest(session: Session, establishment: Establishment, action: str) -> AuditEvent | None:
+    """The establishment's most recent ``action`` event (the last report a task kept, …)."""
+    return session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.establishment_id == establishment.id, AuditEvent.action == action)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(1))

@@ -1,0 +1,42 @@
+"""``latest``: the most recent audit event of one action in one establishment, for a plugin
+that shows the last report it kept (the Paybox reconciliation on the dashboard)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from regie.api import Establishment, audit, latest_audit_event
+
+ACTION = "test.report"
+
+
+def test_latest_is_the_newest_event_of_the_action_in_the_establishment(regie_runtime,
+                                                                       make_establishment):
+    school, other = make_establishment("school"), make_establishment("other")
+    day = dt.datetime(2026, 11, 16, 6, 30, tzinfo=dt.UTC)
+    with regie_runtime.db.transaction() as session:
+        place, elsewhere = session.get(Establishment, school.id), session.get(Establishment,
+                                                                             other.id)
+        assert latest_audit_event(session, place, ACTION) is None
+        for week, target in enumerate(("first", "second")):
+            audit(session, ACTION, establishment=place, target=target).created_at = (
+                day + dt.timedelta(weeks=week))
+        audit(session, ACTION, establishment=elsewhere, target="other school").created_at = (
+            day + dt.timedelta(weeks=3))
+        audit(session, "test.other_action", establishment=place,
+              target="other action").created_at = day + dt.timedelta(weeks=3)
+        session.flush()
+        assert latest_audit_event(session, place, ACTION).target == "second"
+        assert latest_audit_event(session, elsewhere, ACTION).target == "other school"
+
+
+def test_events_of_the_same_instant_are_told_apart_by_their_order(regie_runtime,
+                                                                   make_establishment):
+    school = make_establishment("school")
+    moment = dt.datetime(2026, 11, 16, 6, 30, tzinfo=dt.UTC)
+    with regie_runtime.db.transaction() as session:
+        place = session.get(Establishment, school.id)
+        for target in ("earlier", "later"):
+            audit(session, ACTION, establishment=place, target=target).created_at = moment
+            session.flush()
+        assert latest_audit_event(session, place, ACTION).target == "later"
