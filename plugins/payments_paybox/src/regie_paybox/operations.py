@@ -38,6 +38,9 @@ METHOD = "paybox"
 PENDING_AFTER = dt.timedelta(hours=1)
 #: How far back the weekly task looks for pending payments.
 LOOK_BACK = dt.timedelta(days=35)
+#: The audit action of a reconciliation report; its target is the source (``inquiry``,
+#: ``export``), its details the report's lists and the run's parameters.
+RECONCILIATION = "payments_paybox.reconciliation"
 
 
 def establishment_by_slug(session, slug: str) -> Establishment:
@@ -79,7 +82,7 @@ def _record(runtime, establishment_id: int, source: str, report: reconcile.Repor
             **extra: Any) -> None:
     with runtime.db.transaction() as session:
         place = session.get(Establishment, establishment_id)
-        audit(session, "payments_paybox.reconciliation", establishment=place, actor=PLUGIN,
+        audit(session, RECONCILIATION, establishment=place, actor=PLUGIN,
               target=source, details={**extra, **report.as_dict()})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from regie.api import (
     CliCommand,
+    DashboardWidget,
     PaymentMethod,
     PluginInfo,
     ScheduledTask,
@@ -64,11 +65,20 @@ def regie_demo_data(establishment):
 
 @hookimpl
 def regie_blueprints():
-    from regie_paybox import office, views
+    from regie_paybox import dashboard, office, views
 
     return [WebBlueprint(views.callbacks(), kind="callback"),
             WebBlueprint(office.office(), menu_label=_l("Paybox"), menu_icon="payments",
-                         permission=office.PERMISSION)]
+                         permission=office.PERMISSION),
+            WebBlueprint(dashboard.reports())]
+
+
+@hookimpl
+def regie_dashboard_widgets():
+    from regie_paybox import dashboard
+
+    return [DashboardWidget("payments_paybox.reconciliation", _l("Paybox reconciliation"),
+                            dashboard.widget, permission=dashboard.PERMISSION, position=40)]
 
 
 @hookimpl
