@@ -8,10 +8,11 @@ confirmed by the back office is reconciled with an adjustment entry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import attrs
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from regie.api import (
     account_by_id,
     get_for,
     open_account,
+    open_accounts,
     post_entry,
     select_for,
     utcnow,
@@ -38,6 +40,7 @@ from regie_reservation.models import (
 
 PASSAGE_ENTRY = "reservation.meal"
 ADJUSTMENT_ENTRY = "reservation.adjust"
+_BATCH = 1000
 
 
 @attrs.frozen
@@ -135,28 +138,83 @@ def upsert(session: Session, establishment: Establishment, data: IndividualData)
 
 def _credentials(session: Session, establishment: Establishment, individual: Individual,
                  data: IndividualData) -> None:
-    if individual.family_changed_at is not None:
-        return
-    if data.login is not None:
+    if individual.family_changed_at is None and data.login is not None:
         login = normalize_login(data.login)
         if login and _login_taken(session, establishment, login, individual.id):
             raise Invalid({"login": _("login %(login)s is used by another individual",
                                       login=login)})
-        individual.login = login or None
-    if data.password is not None:
-        individual.initial_password = data.password.strip() or None
-        individual.password_hash = ""
+    assign(individual, data)
 
 
-def _fields(individual: Individual, data: IndividualData) -> None:
-    individual.kind = data.kind
-    individual.last_name = data.last_name.strip()
-    individual.first_name = data.first_name.strip()
-    individual.class_name = data.class_name.strip()
-    individual.regime = data.regime.strip()
-    individual.active = data.active
+def _values(data: IndividualData, *, credentials: bool) -> dict[str, Any]:
+    """The columns ``data`` sets; login and password only with ``credentials`` (while the
+    family has not changed them)."""
+    values = {"kind": data.kind, "last_name": data.last_name.strip(),
+              "first_name": data.first_name.strip(), "class_name": data.class_name.strip(),
+              "regime": data.regime.strip(), "active": data.active}
     if data.contact_email is not None:
-        individual.contact_email = data.contact_email.strip()
+        values["contact_email"] = data.contact_email.strip()
+    if credentials and data.login is not None:
+        values["login"] = normalize_login(data.login) or None
+    if credentials and data.password is not None:
+        values["initial_password"] = data.password.strip() or None
+        values["password_hash"] = ""
+    return values
+
+
+def assign(individual: Individual, data: IndividualData) -> None:
+    """Give ``individual`` the fields of ``data``, without checking that its login is free
+    (:func:`upsert` does; a set-wise caller checks against :func:`login_owners`)."""
+    for column, value in _values(data, credentials=individual.family_changed_at is None).items():
+        setattr(individual, column, value)
+
+
+def login_owners(session: Session, establishment: Establishment,
+                 logins: Iterable[str]) -> dict[str, str]:
+    """The external id of the individual using each of ``logins`` (normalized), if any."""
+    wanted = sorted({normalize_login(login) for login in logins} - {""})
+    owners: dict[str, str] = {}
+    for start in range(0, len(wanted), _BATCH):
+        owners.update((login, external_id) for login, external_id in session.execute(
+            select(Individual.login, Individual.external_id).where(
+                Individual.establishment_id == establishment.id,
+                Individual.login.in_(wanted[start:start + _BATCH]))))
+    return owners
+
+
+@attrs.frozen
+class Created:
+    individual_id: int
+    account: Any
+    """The meal account (a core ledger account), opened with the individual."""
+
+
+def create_many(session: Session, establishment: Establishment,
+                datas: Sequence[IndividualData]) -> dict[str, Created]:
+    """Create the individuals of ``datas`` at once, by external id: their meal accounts opened
+    together, one insert of the individuals and one of their responsibles. The caller has
+    checked that the external ids are new and the logins free (a row written meanwhile by a
+    concurrent push raises :class:`IntegrityError`); ``balance_as_of`` is stored, and the
+    balances are the caller's to post."""
+    if not datas:
+        return {}
+    accounts = open_accounts(session, establishment, kind=ACCOUNT_KIND, owners=[
+        (data.external_id, f"{data.last_name.strip()} {data.first_name.strip()}".strip())
+        for data in datas])
+    rows = [{"contact_email": "", "login": None, "initial_password": None, "password_hash": "",
+             **_values(data, credentials=True), "establishment_id": establishment.id,
+             "external_id": data.external_id.strip(), "balance_as_of": data.balance_as_of,
+             "account_id": accounts[data.external_id.strip()].id} for data in datas]
+    ids = session.scalars(insert(Individual).returning(Individual.id,
+                                                       sort_by_parameter_order=True), rows).all()
+    responsibles = [{"establishment_id": establishment.id, "individual_id": individual_id,
+                     "name": name.strip(), "email": email.strip()}
+                    for individual_id, data in zip(ids, datas, strict=True)
+                    for name, email in data.responsibles or () if name.strip() or email.strip()]
+    if responsibles:
+        session.execute(insert(Responsible), responsibles)
+    return {row["external_id"]: Created(individual_id, accounts[row["external_id"]])
+            for individual_id, row in zip(ids, rows, strict=True)}
 
 
 def _create(session: Session, establishment: Establishment, data: IndividualData,
@@ -165,7 +223,6 @@ def _create(session: Session, establishment: Establishment, data: IndividualData
                            label=f"{data.last_name.strip()} {data.first_name.strip()}".strip())
     individual = Individual(establishment_id=establishment.id, external_id=external_id,
                             account_id=account.id, responsibles=[])
-    _fields(individual, data)
     _credentials(session, establishment, individual, data)
     try:
         with session.begin_nested():
@@ -182,7 +239,6 @@ def _create(session: Session, establishment: Establishment, data: IndividualData
 
 def _update(session: Session, establishment: Establishment, individual: Individual,
             data: IndividualData) -> None:
-    _fields(individual, data)
     _credentials(session, establishment, individual, data)
 
 

@@ -1,8 +1,10 @@
 """What the hosted side does with the agent's pushes of individuals, passages and balances.
 
-Each item is one individual, handled in its own savepoint and answered on its own: ``created``,
-``updated``, ``unchanged`` or ``rejected`` with the reason (nothing of a rejected item is
-kept). A full item carries the individual's data, its new passages and its balance; a
+Each item is one individual, answered on its own: ``created``, ``updated``, ``unchanged`` or
+``rejected`` with the reason (nothing of a rejected item is kept). A request (up to 1000 items)
+is applied set-wise, a few statements for all its items; only when a bulk statement meets a
+row written meanwhile by a concurrent push is it applied again item by item, each in its own
+savepoint. A full item carries the individual's data, its new passages and its balance; a
 ``full``-mode item (the daily full push) carries only the login and the balance, and names an
 individual the hosted side must already know.
 
@@ -23,11 +25,20 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from regie.api import Establishment, Invalid, account_by_id, post_entry, select_for
+from regie.api import (
+    Establishment,
+    Invalid,
+    Posting,
+    account_by_id,
+    post_entries,
+    post_entry,
+    select_for,
+)
 from regie.api import gettext as _
 from regie_reservation import individuals
 from regie_reservation.individuals import IndividualData
@@ -42,28 +53,62 @@ _CHUNK = 500
 
 def push_individuals(session: Session, establishment: Establishment,
                      payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """Apply one push request in the caller's transaction; the answer per item."""
+    """Apply one push request in the caller's transaction; the answer per item.
+
+    The request is applied set-wise (:func:`_at_once`). When it names an individual twice, or
+    when a bulk statement meets a row written meanwhile by a concurrent push, it is applied
+    again item by item, each in its own savepoint, so that one item never rejects the others.
+    """
     mode, as_of, through, items = _envelope(payload)
     keys = [str(item.get("external_id", "")).strip() for item in items if isinstance(item, dict)]
-    known = {person.external_id: person for chunk in _chunks(keys) for person in session.scalars(
-        select_for(establishment, Individual, Individual.external_id.in_(chunk)))}
-    passage_ids = [str(p.get("external_id", "")).strip() for item in items
-                   if isinstance(item, dict) for p in item.get("passages") or ()
-                   if isinstance(p, dict)]
-    recorded = {external_id for chunk in _chunks(passage_ids) for external_id in session.scalars(
-        select(Passage.external_id).where(Passage.establishment_id == establishment.id,
-                                          Passage.external_id.in_(chunk)))}
-    pending = _pending_web_payments(session, establishment, through)
+    if len(set(keys)) == len(keys):
+        try:
+            with session.begin_nested():
+                return _at_once(session, establishment, mode, as_of, items,
+                                _Known.load(session, establishment, items, through))
+        except IntegrityError:
+            pass
+    return _one_by_one(session, establishment, mode, as_of, items,
+                       _Known.load(session, establishment, items, through))
+
+
+@attrs.define
+class _Known:
+    """What the hosted side holds of a request's individuals and passages."""
+
+    people: dict[str, Individual]
+    passages: set[str]
+    pending: dict[int, int]
+    """Account → web payments the back office had not pulled when it read its balances."""
+
+    @classmethod
+    def load(cls, session: Session, establishment: Establishment, items: list,
+             through: int) -> _Known:
+        keys = [str(item.get("external_id", "")).strip() for item in items
+                if isinstance(item, dict)]
+        passage_ids = [str(p.get("external_id", "")).strip() for item in items
+                       if isinstance(item, dict) and isinstance(item.get("passages"), list)
+                       for p in item["passages"] if isinstance(p, dict)]
+        return cls(
+            {person.external_id: person for chunk in _chunks(keys) for person in session.scalars(
+                select_for(establishment, Individual, Individual.external_id.in_(chunk)))},
+            {external_id for chunk in _chunks(passage_ids) for external_id in session.scalars(
+                select(Passage.external_id).where(Passage.establishment_id == establishment.id,
+                                                  Passage.external_id.in_(chunk)))},
+            _pending_web_payments(session, establishment, through))
+
+
+def _one_by_one(session: Session, establishment: Establishment, mode: str, as_of: dt.datetime,
+                items: list, known: _Known) -> list[dict[str, Any]]:
     results = []
     for item in items:
         key = str(item.get("external_id", "")) if isinstance(item, dict) else ""
         try:
             with session.begin_nested():
                 if mode == "full":
-                    result = _balance_only(session, establishment, item, known, pending, as_of)
+                    result = _balance_only(session, establishment, item, known, as_of)
                 else:
-                    result = _full_item(session, establishment, item, known, recorded, pending,
-                                        as_of)
+                    result = _full_item(session, establishment, item, known, as_of)
         except Invalid as exc:
             result = {"status": "rejected", "reason": _reason(exc)}
         except IntegrityError:
@@ -71,6 +116,149 @@ def push_individuals(session: Session, establishment: Establishment,
                 "recorded meanwhile by another push: send it again")}
         results.append({"key": key, **result})
     return results
+
+
+@attrs.define
+class _Change:
+    """One accepted item of a set-wise push."""
+
+    index: int
+    external_id: str
+    person: Individual | None
+    """``None`` for an individual the push creates."""
+    data: IndividualData | None
+    """``None`` when the item changes nothing of the individual but its balance."""
+    balance: int | None
+    fresh: list[tuple[str, dt.date, str, int]] = attrs.Factory(list)
+    known_passages: int = 0
+
+
+def _at_once(session: Session, establishment: Establishment, mode: str, as_of: dt.datetime,
+             items: list, known: _Known) -> list[dict[str, Any]]:
+    """The request with a few statements per thousand items: every item checked first (a
+    rejected one is answered with its reason, nothing of it kept), then the new individuals
+    created together, the known ones updated, their passages inserted at once and all the
+    debits and adjustments posted by one :func:`post_entries`."""
+    results: list[dict[str, Any]] = [
+        {"key": str(item.get("external_id", "")) if isinstance(item, dict) else ""}
+        for item in items]
+    owners = individuals.login_owners(session, establishment, [
+        str(item["login"]) for item in items if isinstance(item, dict)
+        and isinstance(item.get("login"), str | int) and not isinstance(item["login"], bool)])
+    changes = []
+    for index, item in enumerate(items):
+        try:
+            change = (_balance_change(index, item, known) if mode == "full"
+                      else _full_change(index, item, known))
+            _take_login(change, owners)
+        except Invalid as exc:
+            results[index].update(status="rejected", reason=_reason(exc))
+            continue
+        known.passages.update(row[0] for row in change.fresh)
+        changes.append(change)
+    created = individuals.create_many(session, establishment, [
+        attrs.evolve(change.data, balance_as_of=as_of if change.balance is not None else None)
+        for change in changes if change.person is None])
+    before = {}
+    for change in changes:
+        if change.person is not None:
+            before[change.index] = _snapshot(change.person)
+            if change.data is not None:
+                individuals.assign(change.person, change.data)
+                if change.data.responsibles is not None:
+                    individuals.replace_responsibles(session, establishment, change.person,
+                                                     change.data.responsibles)
+            if change.balance is not None:
+                change.person.balance_as_of = as_of
+    accounts = {change.index: created[change.external_id].account if change.person is None
+                else account_by_id(session, establishment, change.person.account_id)
+                for change in changes}
+    postings = _postings(changes, accounts, known.pending)
+    entries = post_entries(session, [posting for _index, posting in postings])
+    entry_of, adjusted = {}, {}
+    for (index, posting), entry in zip(postings, entries, strict=True):
+        if posting.kind == individuals.PASSAGE_ENTRY:
+            entry_of[index] = entry.id
+        else:
+            adjusted[index] = posting.amount
+    passages = [{"establishment_id": establishment.id, "individual_id": (
+        created[change.external_id].individual_id if change.person is None
+        else change.person.id), "external_id": passage_id, "day": day, "meal": meal,
+        "price": price, "entry_id": entry_of.get(change.index)}
+        for change in changes for passage_id, day, meal, price in change.fresh]
+    if passages:
+        session.execute(insert(Passage.__table__), passages)
+    session.flush()
+    for change in changes:
+        adjustment = adjusted.get(change.index, 0)
+        if change.person is None:
+            status = "created"
+        else:
+            status = ("updated" if before[change.index] != _snapshot(change.person)
+                      or change.fresh or adjustment else "unchanged")
+        result = {"status": status, "adjustment": adjustment}
+        if mode != "full":
+            result.update(passages_recorded=len(change.fresh),
+                          passages_known=change.known_passages)
+        results[change.index].update(result)
+    return results
+
+
+def _full_change(index: int, item: Any, known: _Known) -> _Change:
+    data, balance, passages = _parse_full(item)
+    fresh = list({row[0]: row for row in passages if row[0] not in known.passages}.values())
+    return _Change(index, data.external_id, known.people.get(data.external_id), data, balance,
+                   fresh, len(passages) - len(fresh))
+
+
+def _balance_change(index: int, item: Any, known: _Known) -> _Change:
+    external_id, login, balance = _parse_balance_only(item)
+    person = known.people.get(external_id)
+    if person is None:
+        raise Invalid({"external_id": _("unknown individual %(id)s: push it in full first",
+                                        id=external_id)})
+    data = (_login_only(person, login) if login is not None
+            and individuals.normalize_login(login) != person.login else None)
+    return _Change(index, external_id, person, data, balance)
+
+
+def _take_login(change: _Change, owners: dict[str, str]) -> None:
+    """Refuse a login another individual holds (``owners``, as the items before left it),
+    else record the change in ``owners``."""
+    person, data = change.person, change.data
+    if data is None or data.login is None or (person is not None
+                                              and person.family_changed_at is not None):
+        return
+    login = individuals.normalize_login(data.login)
+    if login and owners.get(login, change.external_id) != change.external_id:
+        raise Invalid({"login": _("login %(login)s is used by another individual",
+                                  login=login)})
+    if person is not None and person.login and owners.get(person.login) == change.external_id:
+        del owners[person.login]
+    if login:
+        owners[login] = change.external_id
+
+
+def _postings(changes: list[_Change], accounts: dict[int, Any],
+              pending: dict[int, int]) -> list[tuple[int, Posting]]:
+    """Per item, in order, the entry debiting its new passages, then the adjustment that
+    brings its account to the back office's balance (plus the web payments it has not pulled
+    yet), as :func:`_full_item` posts them."""
+    postings = []
+    for change in changes:
+        account = accounts[change.index]
+        total = sum(price for _id, _day, _meal, price in change.fresh)
+        if total:
+            postings.append((change.index, Posting(
+                account, -total, individuals.PASSAGE_ENTRY, _passages_label(change.fresh),
+                "back office")))
+        if change.balance is not None:
+            difference = change.balance + pending.get(account.id, 0) - (account.balance - total)
+            if difference:
+                postings.append((change.index, Posting(
+                    account, difference, individuals.ADJUSTMENT_ENTRY,
+                    _("Balance confirmed by the back office"), "back office")))
+    return postings
 
 
 def _envelope(payload: Any) -> tuple[str, dt.datetime, int, list]:
@@ -167,9 +355,8 @@ def _snapshot(person: Individual) -> tuple:
             tuple((r.name, r.email) for r in person.responsibles))
 
 
-def _full_item(session: Session, establishment: Establishment, item: Any,
-               known: dict[str, Individual], recorded: set[str], pending: dict[int, int],
-               as_of: dt.datetime) -> dict[str, Any]:
+def _parse_full(item: Any) -> tuple[IndividualData, int | None,
+                                    list[tuple[str, dt.date, str, int]]]:
     if not isinstance(item, dict):
         raise Invalid({"item": _("must be an object")})
     external_id = _text(item, "external_id", required=True, limit=64)
@@ -186,19 +373,24 @@ def _full_item(session: Session, establishment: Establishment, item: Any,
         password=_text(item, "password", limit=64),
         responsibles=[(name or "", email or "")] if name or email else None,
         active=item.get("active", True) is not False)
-    balance, passages = _balance(item), _passages(item)
-    person = known.get(external_id)
+    return data, _balance(item), _passages(item)
+
+
+def _full_item(session: Session, establishment: Establishment, item: Any, known: _Known,
+               as_of: dt.datetime) -> dict[str, Any]:
+    data, balance, passages = _parse_full(item)
+    person = known.people.get(data.external_id)
     before = _snapshot(person) if person is not None else None
     person = individuals.upsert(session, establishment, data)
-    fresh = list({row[0]: row for row in passages if row[0] not in recorded}.values())
+    fresh = list({row[0]: row for row in passages if row[0] not in known.passages}.values())
     record_passages(session, establishment, person, fresh)
-    adjustment = _reconcile(session, establishment, person, balance, pending, as_of)
-    known[external_id] = person
-    recorded.update(row[0] for row in fresh)
+    adjustment = _reconcile(session, establishment, person, balance, known.pending, as_of)
+    known.people[data.external_id] = person
+    known.passages.update(row[0] for row in fresh)
     status = ("created" if before is None else
               "updated" if before != _snapshot(person) or fresh or adjustment else "unchanged")
-    return {"status": status, "passages_recorded": len(fresh),
-            "passages_known": len(passages) - len(fresh), "adjustment": adjustment}
+    return {"status": status, "adjustment": adjustment, "passages_recorded": len(fresh),
+            "passages_known": len(passages) - len(fresh)}
 
 
 def record_passages(session: Session, establishment: Establishment, person: Individual,
@@ -212,37 +404,48 @@ def record_passages(session: Session, establishment: Establishment, person: Indi
     total = sum(price for _id, _day, _meal, price in fresh)
     entry_id = None
     if total:
-        days = sorted(day for _id, day, _meal, _price in fresh)
-        label = (_("Meal of %(day)s", day=days[0].isoformat()) if len(fresh) == 1 else
-                 _("%(count)s meals from %(first)s to %(last)s", count=len(fresh),
-                   first=days[0].isoformat(), last=days[-1].isoformat()))
         account = account_by_id(session, establishment, person.account_id)
         entry_id = post_entry(session, account, -total, kind=individuals.PASSAGE_ENTRY,
-                              label=label, actor="back office").id
+                              label=_passages_label(fresh), actor="back office").id
     session.execute(insert(Passage), [
         {"establishment_id": establishment.id, "individual_id": person.id,
          "external_id": passage_id, "day": day, "meal": meal, "price": price,
          "entry_id": entry_id} for passage_id, day, meal, price in fresh])
 
 
-def _balance_only(session: Session, establishment: Establishment, item: Any,
-                  known: dict[str, Individual], pending: dict[int, int],
-                  as_of: dt.datetime) -> dict[str, Any]:
+def _passages_label(fresh: list[tuple[str, dt.date, str, int]]) -> str:
+    days = sorted(day for _id, day, _meal, _price in fresh)
+    return (_("Meal of %(day)s", day=days[0].isoformat()) if len(fresh) == 1 else
+            _("%(count)s meals from %(first)s to %(last)s", count=len(fresh),
+              first=days[0].isoformat(), last=days[-1].isoformat()))
+
+
+def _parse_balance_only(item: Any) -> tuple[str, str | None, int | None]:
     if not isinstance(item, dict):
         raise Invalid({"item": _("must be an object")})
     external_id = _text(item, "external_id", required=True, limit=64)
-    person = known.get(external_id)
+    return external_id, _text(item, "login", limit=64), _balance(item)
+
+
+def _login_only(person: Individual, login: str) -> IndividualData:
+    """The data of ``person`` as stored, with a new login."""
+    return IndividualData(
+        external_id=person.external_id, last_name=person.last_name,
+        first_name=person.first_name, kind=person.kind, class_name=person.class_name,
+        regime=person.regime, login=login, active=person.active)
+
+
+def _balance_only(session: Session, establishment: Establishment, item: Any, known: _Known,
+                  as_of: dt.datetime) -> dict[str, Any]:
+    external_id, login, balance = _parse_balance_only(item)
+    person = known.people.get(external_id)
     if person is None:
         raise Invalid({"external_id": _("unknown individual %(id)s: push it in full first",
                                         id=external_id)})
-    login, balance = _text(item, "login", limit=64), _balance(item)
     before = _snapshot(person)
     if login is not None and individuals.normalize_login(login) != person.login:
-        individuals.upsert(session, establishment, IndividualData(
-            external_id=external_id, last_name=person.last_name, first_name=person.first_name,
-            kind=person.kind, class_name=person.class_name, regime=person.regime,
-            login=login, active=person.active))
-    adjustment = _reconcile(session, establishment, person, balance, pending, as_of)
+        individuals.upsert(session, establishment, _login_only(person, login))
+    adjustment = _reconcile(session, establishment, person, balance, known.pending, as_of)
     changed = before != _snapshot(person) or adjustment
     return {"status": "updated" if changed else "unchanged", "adjustment": adjustment}
 
