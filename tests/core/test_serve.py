@@ -3,6 +3,7 @@ serve a database that migrations have not caught up with."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -65,20 +66,26 @@ def wait_until_serving(process: subprocess.Popen, url: str, seconds: float = 60)
 
 
 def interrupt(process: subprocess.Popen) -> str:
-    """Ctrl+C, as a user stops the server; return what it printed."""
-    process.send_signal(signal.SIGINT)
+    """Ctrl+C, as a terminal sends it to the server's whole process group (gunicorn's workers
+    included); return what it printed. A server still running 30 s later is killed with its
+    workers, so a failed test leaves nothing listening behind it."""
+    with contextlib.suppress(ProcessLookupError):  # it has exited already
+        os.killpg(process.pid, signal.SIGINT)
     try:
         output, _ = process.communicate(timeout=30)
     except subprocess.TimeoutExpired:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
         pytest.fail(f"still running 30 s after Ctrl+C:\n{output}")
     return output
 
 
 def start(*args: str) -> subprocess.Popen:
+    """``regie ARGS`` in a process group of its own, as a terminal starts a command."""
     return subprocess.Popen([REGIE, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            start_new_session=True)
 
 
 @pytest.mark.parametrize("server", ["gunicorn", "waitress", "dev"])
