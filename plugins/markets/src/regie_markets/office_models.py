@@ -148,14 +148,20 @@ class ImportBatch(TenantMixin, Model):
 
 
 class ImportedReading(TenantMixin, Model):
-    """One metre reading of a batch, imported from CSV, waiting for finalisation."""
+    """One metre reading of a batch, imported from CSV, waiting for finalisation.
+
+    Every query names the batch, which the unique (batch, trader) index serves; no other index
+    is kept, as an import writes a hundred thousand readings at once.
+    """
 
     __tablename__ = "markets_imported_reading"
     __table_args__ = (UniqueConstraint("batch_id", "trader_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    establishment_id: Mapped[int] = mapped_column(
+        ForeignKey("establishment.id", ondelete="CASCADE"))
     batch_id: Mapped[int] = mapped_column(
-        ForeignKey("markets_import_batch.id", ondelete="CASCADE"), index=True)
+        ForeignKey("markets_import_batch.id", ondelete="CASCADE"))
     line_number: Mapped[int] = mapped_column(Integer, default=0)
     trader_id: Mapped[int] = mapped_column(ForeignKey("markets_trader.id"))
     metres: Mapped[int] = mapped_column(Integer)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 
 import attrs
 from sqlalchemy import func, select
@@ -80,12 +79,12 @@ class Outcome:
     rejects: Rejects
 
 
-def _flag(value: str) -> bool | None:
-    if value in ("", "0"):
-        return False
-    if value == "1":
-        return True
-    return None
+_FLAGS = {"": False, "0": False, "1": True}
+_METRES = {str(metres): metres for metres in METRES_RANGE}
+
+
+def _whole_number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def import_readings(session: Session, establishment: Establishment, data: bytes, *,
@@ -93,92 +92,147 @@ def import_readings(session: Session, establishment: Establishment, data: bytes,
     """Read the CSV ``data`` into the readings of its batches; :class:`Invalid` for a file
     that cannot be read at all (encoding, separator, number of columns)."""
     lines = read_csv(data, columns=COLUMNS)
-    login = user.username if user is not None else ""
-    batches = {number: (batch_id, state, placier_id)
-               for batch_id, number, state, placier_id in session.execute(
-                   select_for(establishment, ImportBatch).with_only_columns(
-                       ImportBatch.id, ImportBatch.number, ImportBatch.state,
-                       ImportBatch.placier_id))}
-    traders = {number: (trader_id, (last_name or "").upper(), (legal_name or "").upper())
-               for trader_id, number, last_name, legal_name in session.execute(
-                   select_for(establishment, Trader).with_only_columns(
-                       Trader.id, Trader.number, Trader.last_name, Trader.legal_name))}
-    taken = _taken(session, establishment,
-                   [batch_id for batch_id, state, _placier in batches.values() if state == OPEN])
+    judge = _Judge.for_establishment(session, establishment, user=user,
+                                     own_batches_only=own_batches_only)
     rejects = Rejects()
-    seen_numbers: set[int] = set()
     rows: list[dict] = []
     for line in lines:
-        reason, row = _judge(line.cells, batches, traders, taken, seen_numbers, login,
-                             user.id if user is not None else None, own_batches_only)
+        reason, row = judge(line.cells)
         if reason:
             rejects.add(line.number, reason, line.raw)
-            continue
-        row["establishment_id"] = establishment.id
-        rows.append(row)
+        else:
+            rows.append(row)
     if rows:
         session.execute(ImportedReading.__table__.insert(), rows)
     return Outcome(len(rows), rejects)
 
 
-def _taken(session: Session, establishment: Establishment,
-           batch_ids: Sequence[int]) -> set[tuple[int, int]]:
-    """``(batch id, trader id)`` of the readings already in the open batches."""
-    if not batch_ids:
-        return set()
-    return set(session.execute(select(ImportedReading.batch_id, ImportedReading.trader_id)
-                               .where(ImportedReading.establishment_id == establishment.id,
-                                      ImportedReading.batch_id.in_(batch_ids))).all())
+@attrs.frozen
+class _BatchVerdict:
+    reason: str
+    batch_id: int = 0
+    number: int = 0
+    traders_read: set[int] = attrs.field(factory=set)
+    """Ids of the traders with a reading in the batch: already there, or judged good."""
 
 
-def _judge(cells: list[str], batches: dict, traders: dict, taken: set, seen_numbers: set,
-           login: str, user_id: int | None, own_batches_only: bool
-           ) -> tuple[str, dict | None]:
-    """The reason to reject a line, or the reading it makes."""
-    if len(cells) != COLUMNS:
-        return _("%(found)d columns where %(expected)d are expected", found=len(cells),
-                 expected=COLUMNS), None
-    number_text, batch_text, trader_text, metres_text, badge, blocking, demo, who = cells
-    if not number_text.isdigit():
-        return _("line number '%(value)s' is not a number (0 when unnumbered)",
-                 value=number_text), None
-    line_number = int(number_text)
-    if line_number and line_number in seen_numbers:
-        return _("line number %(number)d appears twice in the file", number=line_number), None
-    if not batch_text.isdigit() or int(batch_text) not in batches:
-        return _("unknown batch '%(value)s'", value=batch_text), None
-    batch_number = int(batch_text)
-    batch_id, state, placier_id = batches[batch_number]
-    if state != OPEN:
-        return _("batch %(number)d is already finalised", number=batch_number), None
-    if own_batches_only and placier_id != user_id:
-        return _("batch %(number)d is another placier's", number=batch_number), None
-    match = _TRADER.match(trader_text.upper())
-    if not match or int(match.group(1)) not in traders:
-        return _("unknown trader '%(value)s'", value=trader_text), None
-    trader_id, last_name, legal_name = traders[int(match.group(1))]
-    letters = match.group(2)
-    if letters and not (last_name.startswith(letters) or legal_name.startswith(letters)):
-        return _("trader %(number)s is not named '%(letters)s…' (check the number)",
-                 number=match.group(1), letters=letters), None
-    if not metres_text.isdigit() or int(metres_text) not in METRES_RANGE:
-        return _("metres '%(value)s' out of range (%(low)d to %(high)d)", value=metres_text,
-                 low=METRES_RANGE.start, high=METRES_RANGE.stop - 1), None
-    flags = [_flag(badge), _flag(blocking), _flag(demo)]
-    if None in flags:
-        return _("columns 5 to 7 take 1 or nothing"), None
-    if who and who != login:
-        return _("login '%(value)s' is not the importing user's", value=who), None
-    if (batch_id, trader_id) in taken:
-        return _("trader %(number)s already has a reading in batch %(batch)d",
-                 number=match.group(1), batch=batch_number), None
-    taken.add((batch_id, trader_id))
-    if line_number:
-        seen_numbers.add(line_number)
-    return "", {"batch_id": batch_id, "line_number": line_number, "trader_id": trader_id,
-                "metres": int(metres_text), "badge_surcharge": flags[0],
-                "blocking_surcharge": flags[1], "demonstrator": flags[2],
-                "imported_by": login}
+@attrs.frozen
+class _TraderVerdict:
+    reason: str
+    trader_id: int = 0
+    number: int = 0
+
+
+@attrs.define
+class _Judge:
+    """Judges the lines of one file, in order, against the establishment's batches and traders
+    read once. A file repeats the same batch and trader cells on thousands of lines, so the
+    verdict on each distinct cell is kept."""
+
+    session: Session
+    establishment: Establishment
+    batches: dict[int, tuple[int, str, int | None]]
+    """Batch number → id, state, placier."""
+    traders: dict[int, tuple[int, str, str]]
+    """Trader number → id, last name and legal name in capitals."""
+    login: str
+    user_id: int | None
+    own_batches_only: bool
+    seen_numbers: set[int] = attrs.field(factory=set)
+    batch_verdicts: dict[str, _BatchVerdict] = attrs.field(factory=dict)
+    trader_verdicts: dict[str, _TraderVerdict] = attrs.field(factory=dict)
+
+    @classmethod
+    def for_establishment(cls, session: Session, establishment: Establishment, *,
+                          user: User | None, own_batches_only: bool) -> _Judge:
+        batches = {number: (batch_id, state, placier_id)
+                   for batch_id, number, state, placier_id in session.execute(
+                       select_for(establishment, ImportBatch).with_only_columns(
+                           ImportBatch.id, ImportBatch.number, ImportBatch.state,
+                           ImportBatch.placier_id))}
+        traders = {number: (trader_id, (last_name or "").upper(), (legal_name or "").upper())
+                   for trader_id, number, last_name, legal_name in session.execute(
+                       select_for(establishment, Trader).with_only_columns(
+                           Trader.id, Trader.number, Trader.last_name, Trader.legal_name))}
+        return cls(session, establishment, batches, traders,
+                   user.username if user is not None else "",
+                   user.id if user is not None else None, own_batches_only)
+
+    def __call__(self, cells: list[str]) -> tuple[str, dict | None]:
+        """The reason to reject a line, or the reading it makes."""
+        if len(cells) != COLUMNS:
+            return _("%(found)d columns where %(expected)d are expected", found=len(cells),
+                     expected=COLUMNS), None
+        number_text, batch_text, trader_text, metres_text, badge, blocking, demo, who = cells
+        line_number = _whole_number(number_text)
+        if line_number is None:
+            return _("line number '%(value)s' is not a number (0 when unnumbered)",
+                     value=number_text), None
+        if line_number in self.seen_numbers:
+            return _("line number %(number)d appears twice in the file",
+                     number=line_number), None
+        batch = self.batch_verdicts.get(batch_text) or self._judge_batch(batch_text)
+        if batch.reason:
+            return batch.reason, None
+        trader = self.trader_verdicts.get(trader_text) or self._judge_trader(trader_text)
+        if trader.reason:
+            return trader.reason, None
+        metres = _METRES.get(metres_text)
+        if metres is None:
+            return _("metres '%(value)s' out of range (%(low)d to %(high)d)",
+                     value=metres_text, low=METRES_RANGE.start,
+                     high=METRES_RANGE.stop - 1), None
+        badge_surcharge, blocking_surcharge, demonstrator = (
+            _FLAGS.get(badge), _FLAGS.get(blocking), _FLAGS.get(demo))
+        if badge_surcharge is None or blocking_surcharge is None or demonstrator is None:
+            return _("columns 5 to 7 take 1 or nothing"), None
+        if who and who != self.login:
+            return _("login '%(value)s' is not the importing user's", value=who), None
+        if trader.trader_id in batch.traders_read:
+            return _("trader %(number)s already has a reading in batch %(batch)d",
+                     number=trader.number, batch=batch.number), None
+        batch.traders_read.add(trader.trader_id)
+        if line_number:
+            self.seen_numbers.add(line_number)
+        return "", {"establishment_id": self.establishment.id, "batch_id": batch.batch_id,
+                    "line_number": line_number, "trader_id": trader.trader_id,
+                    "metres": metres, "badge_surcharge": badge_surcharge,
+                    "blocking_surcharge": blocking_surcharge, "demonstrator": demonstrator,
+                    "imported_by": self.login}
+
+    def _judge_batch(self, text: str) -> _BatchVerdict:
+        verdict = self.batch_verdicts[text] = self._batch_verdict(text)
+        return verdict
+
+    def _batch_verdict(self, text: str) -> _BatchVerdict:
+        number = _whole_number(text)
+        if number not in self.batches:
+            return _BatchVerdict(_("unknown batch '%(value)s'", value=text))
+        batch_id, state, placier_id = self.batches[number]
+        if state != OPEN:
+            return _BatchVerdict(_("batch %(number)d is already finalised", number=number))
+        if self.own_batches_only and placier_id != self.user_id:
+            return _BatchVerdict(_("batch %(number)d is another placier's", number=number))
+        return _BatchVerdict("", batch_id, number, set(self.session.scalars(
+            select_for(self.establishment, ImportedReading, ImportedReading.batch_id == batch_id)
+            .with_only_columns(ImportedReading.trader_id))))
+
+    def _judge_trader(self, text: str) -> _TraderVerdict:
+        verdict = self.trader_verdicts[text] = self._trader_verdict(text)
+        return verdict
+
+    def _trader_verdict(self, text: str) -> _TraderVerdict:
+        match = _TRADER.match(text.upper())
+        number = int(match.group(1)) if match else None
+        if number not in self.traders:
+            return _TraderVerdict(_("unknown trader '%(value)s'", value=text))
+        trader_id, last_name, legal_name = self.traders[number]
+        letters = match.group(2)
+        if letters and not (last_name.startswith(letters) or legal_name.startswith(letters)):
+            reason = _("trader %(number)s is not named '%(letters)s…' (check the number)",
+                       number=number, letters=letters)
+            return _TraderVerdict(reason)
+        return _TraderVerdict("", trader_id, number)
 
 
 def readings(session: Session, establishment: Establishment,
