@@ -25,6 +25,9 @@ class Establishment(Model):
     logo: Mapped[bytes | None] = mapped_column(default=None)
     logo_type: Mapped[str] = mapped_column(String(50), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    settings_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Bumped by every change of the establishment, its plugins or their settings: what a web
+    process keeps about the establishment is good while the version is the same."""
 
     plugins: Mapped[list[EstablishmentPlugin]] = relationship(
         back_populates="establishment", cascade="all, delete-orphan"

@@ -8,7 +8,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
 from regie.db import postcommit
@@ -96,6 +96,7 @@ def update(session: Session, establishment: Establishment, fields: dict[str, Any
                if key not in ("logo",) and getattr(establishment, key) != value}
     for key, value in fields.items():
         setattr(establishment, key, value)
+    mark_changed(establishment)
     audit.record(session, "establishment.update", establishment=establishment, user=actor,
                  target=establishment.slug, details={"changed": sorted(changed)})
     return establishment
@@ -114,22 +115,28 @@ def by_slug(session: Session, slug: str) -> Establishment:
     return establishment
 
 
-_BY_SLUG_WITH_ROLES = (
-    select(Establishment, Membership.role)
+_BY_SLUG_WITH_MEMBER = (
+    select(Establishment, User, Membership.role)
+    .select_from(Establishment)
+    .outerjoin(User, User.id == bindparam("user_id"))
     .outerjoin(Membership, (Membership.establishment_id == Establishment.id)
                & (Membership.user_id == bindparam("user_id")))
     .where(Establishment.slug == bindparam("slug"))
     .options(joinedload(Establishment.plugins)))
 
 
-def by_slug_with_roles(session: Session, slug: str, user_id: int
-                       ) -> tuple[Establishment, set[str]]:
-    """The establishment with its plugins, and the roles the user holds there, in one query
-    (what every page of an establishment needs first)."""
-    rows = session.execute(_BY_SLUG_WITH_ROLES, {"slug": slug, "user_id": user_id}).unique().all()
+def by_slug_with_member(session: Session, slug: str, user_id: int
+                        ) -> tuple[Establishment, User | None, set[str]]:
+    """The establishment with its plugins, the user (``None`` when there is no such user) and
+    the roles the user holds there, in one query: what every page of an establishment needs
+    first. The user stays in the session's identity map, so ``session.get(User, user_id)``
+    then costs no query."""
+    rows = session.execute(_BY_SLUG_WITH_MEMBER, {"slug": slug, "user_id": user_id}
+                           ).unique().all()
     if not rows:
         raise NotFound(_("no establishment '%(slug)s'", slug=slug))
-    return rows[0][0], {role for _establishment, role in rows if role is not None}
+    establishment, user, _role = rows[0]
+    return establishment, user, {role for *_rest, role in rows if role is not None}
 
 
 def enabled_plugins(establishment: Establishment, engine: Engine | None = None) -> dict[str, Any]:
@@ -139,6 +146,14 @@ def enabled_plugins(establishment: Establishment, engine: Engine | None = None) 
     if engine is None:
         return rows
     return {name: rows[name] for name in engine.plugins if name in rows}
+
+
+def mark_changed(establishment: Establishment) -> None:
+    """Bump the establishment's ``settings_version``, in SQL so that concurrent changes each
+    count: web processes then drop what they keep about it (see ``regie.web.widgets``). A new
+    establishment needs none (nothing can be kept about it yet)."""
+    if inspect(establishment).persistent:
+        establishment.settings_version = Establishment.settings_version + 1
 
 
 def _row(establishment: Establishment, plugin: str) -> EstablishmentPlugin | None:
@@ -162,6 +177,7 @@ def enable_plugin(session: Session, engine: Engine, establishment: Establishment
         row = EstablishmentPlugin(plugin=plugin, settings=values)
         establishment.plugins.append(row)
     row.enabled, row.settings = True, values
+    mark_changed(establishment)
     session.flush()
     engine.call_on(plugin, "regie_plugin_installed", session=session,
                    establishment=establishment, settings=values)
@@ -175,6 +191,7 @@ def disable_plugin(session: Session, engine: Engine, establishment: Establishmen
     if row is None or not row.enabled:
         return
     row.enabled = False
+    mark_changed(establishment)
     session.flush()
     if plugin in engine.plugins:
         engine.call_on(plugin, "regie_plugin_uninstalled", session=session,
@@ -193,6 +210,7 @@ def update_settings(session: Session, engine: Engine, establishment: Establishme
     engine.call_on(plugin, "regie_settings_changed_precommit", session=session,
                    establishment=establishment, old=old, new=new)
     row.settings = new
+    mark_changed(establishment)
     changed = sorted(key for key in new if new[key] != old.get(key))
     audit.record(session, "plugin.settings", establishment=establishment, user=actor,
                  target=plugin, details={"changed": changed})

@@ -68,8 +68,9 @@ def _permissions() -> frozenset[str]:
     if current_user.is_superuser:
         return frozenset({"*"})
     looked_up = g.get("member_roles")
-    if looked_up is not None and looked_up[0] == g.establishment.id:
-        roles = looked_up[1]
+    if looked_up is not None and looked_up[0] == g.establishment.id and (
+            looked_up[1] is current_user.user):
+        roles = looked_up[2]
     else:
         roles = users.roles_of(db_session(), current_user.user, g.establishment)
     g.is_member = bool(roles)

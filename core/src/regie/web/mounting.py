@@ -2,37 +2,49 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, g
-from flask_login import current_user
+from flask import Blueprint, Flask, abort, g, session
 from flask_wtf.csrf import CSRFProtect
 
 from regie.engine import Engine
 from regie.services import establishments
 from regie.services.errors import NotFound
-from regie.web.context import db_session
+from regie.web.context import current_runtime, db_session
 from regie.web.links import TemplateLinks
 
 
 def load_establishment(slug: str, plugin: str | None = None) -> None:
     """Put the URL's establishment in ``g``; 404 when it does not exist or when ``plugin`` is
-    not enabled there."""
+    not enabled there.
+
+    For a signed-in user, the same query loads the user and their roles there (Flask-Login's
+    user loader then finds the user in the session's identity map)."""
+    user_id = signed_in_user_id()
     try:
-        if current_user.is_authenticated and not current_user.is_superuser:
-            establishment, roles = establishments.by_slug_with_roles(db_session(), slug,
-                                                                     current_user.id)
-            g.member_roles = (establishment.id, roles)
-        else:
+        if user_id is None:
             establishment = establishments.by_slug(db_session(), slug)
+        else:
+            establishment, user, roles = establishments.by_slug_with_member(db_session(), slug,
+                                                                            user_id)
+            if user is not None:
+                # Holding the user keeps it in the identity map, which only references weakly.
+                g.member_roles = (establishment.id, user, roles)
     except NotFound:
         abort(404)
-    from regie.web.context import current_runtime
-
     enabled = establishments.enabled_plugins(establishment, current_runtime().engine)
     if plugin is not None and plugin not in enabled:
         abort(404)
     g.establishment = establishment
     g.enabled_plugins = enabled
     g.plugin = plugin
+
+
+def signed_in_user_id() -> int | None:
+    """The user id Flask-Login keeps in the session (``None`` for a visitor); Flask-Login still
+    decides who the user is."""
+    try:
+        return int(session["_user_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def mount_plugins(app: Flask, engine: Engine, csrf: CSRFProtect) -> None:
