@@ -37,6 +37,10 @@ plugin_info = PluginInfo(
                 default=5),
         Setting("top_up_max", _l("Maximum online top-up (whole currency units)"), kind="int",
                 default=300),
+        Setting("web_payments_kept_days", _l("Days web payments stay after the back office "
+                                             "has them"), kind="int", default=90,
+                help=_l("Web payments the back-office agent has pulled are deleted from the "
+                        "site after this many days.")),
     ),
     migrations="regie_reservation.migrations",
 )
@@ -67,10 +71,17 @@ def regie_cli_commands():
 
 @hookimpl
 def regie_scheduled_tasks():
-    return [ScheduledTask(
-        "reservation.forget_failed_sign_ins",
-        "regie_reservation.portal.throttle:forget_stale_task", "40 3 * * *",
-        description="Forget the family portal's failed sign-ins older than the lockout.")]
+    return [
+        ScheduledTask(
+            "reservation.forget_failed_sign_ins",
+            "regie_reservation.portal.throttle:forget_stale_task", "40 3 * * *",
+            description="Forget the family portal's failed sign-ins older than the lockout."),
+        ScheduledTask(
+            "reservation.prune_web_payments", "regie_reservation.sync.pulls:prune_payments_task",
+            "50 3 * * *",
+            description="Delete the web payments the back office has had for "
+                        "web_payments_kept_days."),
+    ]
 
 
 @hookimpl

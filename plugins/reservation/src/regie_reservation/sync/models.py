@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from regie.api import Model, TenantMixin, utcnow
@@ -39,11 +39,15 @@ class SyncPayment(TenantMixin, Model):
 
     Written in the payment's own transaction, under the establishment's receipt counter lock,
     so receipt numbers reach this table in the order they commit: the agent's cursor (the last
-    receipt number it has) can neither miss nor repeat one.
+    receipt number it has) can neither miss nor repeat one. Rows the back office acknowledged
+    long ago are deleted by a daily task.
     """
 
     __tablename__ = "reservation_sync_payment"
-    __table_args__ = (UniqueConstraint("establishment_id", "receipt_number"),)
+    __table_args__ = (
+        UniqueConstraint("establishment_id", "receipt_number"),
+        Index("ix_reservation_sync_payment_acknowledged", "establishment_id", "acknowledged_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     receipt_number: Mapped[int] = mapped_column(BigInteger)
@@ -55,6 +59,8 @@ class SyncPayment(TenantMixin, Model):
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     succeeded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[dt.datetime | None]
+    """When the agent first pulled with a cursor past this payment: the back office has it."""
 
 
 class SyncRequest(TenantMixin, Model):

@@ -1,6 +1,11 @@
 """What the agent pulls: web payments (by receipt-number cursor), reservations made or
 cancelled, and the individuals to refresh now (sign-ins, "send this pupil").
 
+A pull of the payments after receipt N acknowledges those up to N: the back office recorded
+them. They stay available (an agent whose state was lost pulls them again, and the back office
+dedupes by reference) for the school's ``web_payments_kept_days``, then a daily task deletes
+them.
+
 Reservations and refreshes are read by time with an overlap (:data:`OVERLAP`): a row committed
 a little after the moment it carries is still seen by the next pull. Both are idempotent on the
 agent's side (a reservation is written by its web id, a refresh pushes the same data again), so
@@ -13,10 +18,10 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from regie.api import Establishment, Invalid, select_for, utcnow
+from regie.api import Establishment, Invalid, TaskContext, select_for, utcnow
 from regie.api import gettext as _
 from regie_reservation.models import ACCOUNT_KIND, Individual, Reservation
 from regie_reservation.sync.models import SyncPayment, SyncRequest
@@ -25,6 +30,8 @@ OVERLAP = dt.timedelta(seconds=60)
 SIGN_IN_DAYS = 7
 """A sign-in refreshes the passages of the current month or the last 7 days."""
 MAX_PAGE = 1000
+KEPT_DAYS = 90
+"""Default of ``web_payments_kept_days``."""
 
 
 def record_web_payment(session: Session, payment: Any) -> SyncPayment | None:
@@ -53,6 +60,8 @@ def payments_after(session: Session, establishment: Establishment, after: Any,
             raise ValueError
     except (TypeError, ValueError):
         raise Invalid({"after": _("after and limit must be whole numbers")}) from None
+    if after:
+        _acknowledge(session, establishment, after)
     rows = list(session.scalars(
         select_for(establishment, SyncPayment, SyncPayment.receipt_number > after)
         .order_by(SyncPayment.receipt_number).limit(limit + 1)))
@@ -64,6 +73,35 @@ def payments_after(session: Session, establishment: Establishment, after: Any,
                        "day": row.succeeded_at.astimezone(zone).date().isoformat(),
                        "succeeded_at": row.succeeded_at.isoformat()} for row in rows],
             "next": rows[-1].receipt_number if rows else after, "more": more}
+
+
+def _acknowledge(session: Session, establishment: Establishment, receipt_number: int) -> None:
+    session.execute(
+        update(SyncPayment)
+        .where(SyncPayment.establishment_id == establishment.id,
+               SyncPayment.receipt_number <= receipt_number,
+               SyncPayment.acknowledged_at.is_(None))
+        .values(acknowledged_at=utcnow())
+        .execution_options(synchronize_session=False))
+
+
+def prune_payments(session: Session, establishment: Establishment, days: int,
+                   now: dt.datetime | None = None) -> int:
+    """Delete the web payments the back office acknowledged more than ``days`` ago; returns
+    how many."""
+    before = (now or utcnow()) - dt.timedelta(days=max(days, 1))
+    return session.execute(
+        delete(SyncPayment)
+        .where(SyncPayment.establishment_id == establishment.id,
+               SyncPayment.acknowledged_at < before)
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def prune_payments_task(ctx: TaskContext) -> None:
+    """The daily task: forget the web payments the back office has had for long."""
+    with ctx.db.transaction() as session:
+        prune_payments(session, session.get(Establishment, ctx.establishment.id),
+                       ctx.settings.get("web_payments_kept_days", KEPT_DAYS))
 
 
 def _since(value: Any) -> dt.datetime | None:

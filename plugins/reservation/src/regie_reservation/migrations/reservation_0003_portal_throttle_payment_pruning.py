@@ -1,4 +1,5 @@
-"""Family portal: failed sign-ins, for the throttling of the portal's sign-in.
+"""Failed sign-ins to the family portal (its throttling); when the back office acknowledged
+each web payment (their pruning).
 
 Revision ID: reservation_0003
 Revises: reservation_0002
@@ -51,9 +52,21 @@ def upgrade() -> None:
             ["establishment_id", "last_failed_at"],
             unique=False,
         )
+    with op.batch_alter_table("reservation_sync_payment", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index(
+            "ix_reservation_sync_payment_acknowledged",
+            ["establishment_id", "acknowledged_at"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reservation_sync_payment", schema=None) as batch_op:
+        batch_op.drop_index("ix_reservation_sync_payment_acknowledged")
+        batch_op.drop_column("acknowledged_at")
+
     with op.batch_alter_table("reservation_signin_failures", schema=None) as batch_op:
         batch_op.drop_index("ix_reservation_signin_failures_last")
         batch_op.drop_index(batch_op.f("ix_reservation_signin_failures_establishment_id"))
