@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from regie.db.models import AuditEvent
+from regie_reservation import individuals, logins
 from regie_reservation.portal import throttle
 from regie_reservation.portal.models import SignInFailures
 from tests.plugins.reservation.conftest import post_form
@@ -178,3 +179,14 @@ def test_the_forgetting_task_runs_daily_in_every_school(regie_engine, regie_runt
     [outcome] = run_now(regie_runtime, task.name, "college-jean-moulin")
     assert outcome.error == ""
     assert session.scalar(select(func.count()).select_from(SignInFailures)) == 0
+
+
+def test_new_logins_from_the_school_open_the_portal_of_a_locked_out_family(
+        family, attempt, transaction):
+    for second in (0, 40, 80, 120, 160):
+        attempt(family, "guess", at=second)
+    with transaction() as (session, place):
+        pupil = individuals.by_login(session, place, family)
+        logins.initialize(session, place, [pupil], reset=True)
+        login, password = pupil.login, pupil.initial_password
+    assert attempt(login, password, at=170) == "in"

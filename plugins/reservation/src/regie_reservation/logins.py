@@ -15,13 +15,14 @@ import unicodedata
 from collections.abc import Iterable
 
 import argon2
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from regie.api import Establishment, Invalid, Rejects, read_csv, utcnow
 from regie.api import gettext as _
 from regie_reservation import individuals
 from regie_reservation.models import Individual
+from regie_reservation.portal.models import SignInFailures
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 8
@@ -71,17 +72,25 @@ def unique_login(session: Session, establishment: Establishment, individual: Ind
 def initialize(session: Session, establishment: Establishment,
                chosen: Iterable[Individual], *, reset: bool = False) -> list[Individual]:
     """Give initialization logins and passwords to ``chosen`` individuals who have none (all
-    of them with ``reset``: the school resets lost logins). Returns those changed."""
-    changed, taken = [], set()
+    of them with ``reset``: the school resets lost logins, and the family locked out by its
+    failed sign-ins may use the new ones at once). Returns those changed."""
+    changed, taken, forgiven = [], set(), set()
     for individual in chosen:
         if individual.login and not reset:
             continue
+        forgiven.add(individual.login or "")
         individual.login = unique_login(session, establishment, individual, taken)
         individual.initial_password = generate_password()
         taken.add(individual.login)
         individual.password_hash = ""
         individual.family_changed_at = None
+        forgiven.add(individual.login)
         changed.append(individual)
+    forgiven.discard("")
+    if reset and forgiven:
+        session.execute(delete(SignInFailures).where(
+            SignInFailures.establishment_id == establishment.id,
+            SignInFailures.login.in_(forgiven)))
     session.flush()
     return changed
 
