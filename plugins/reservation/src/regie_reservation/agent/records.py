@@ -84,6 +84,10 @@ class BackOffice(Protocol):
     def passages(self, since: dt.date, individuals: set[str] | None = None
                  ) -> list[PassageRecord]: ...
 
+    def passage_keys(self, since: dt.date) -> list[tuple[str, str]]:
+        """``(external_id, individual)`` of the passages since ``since``: cheaper to read
+        than the passages when most are already on the hosted side."""
+
     def record_payment(self, payment: PaymentRecord) -> Written: ...
 
     def record_reservation(self, reservation: ReservationRecord) -> str: ...

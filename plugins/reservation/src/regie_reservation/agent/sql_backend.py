@@ -26,6 +26,7 @@ from regie_reservation.agent.records import (
     from_cents,
     individual_from,
     passage_from,
+    text,
 )
 
 _CHUNK = 500
@@ -99,6 +100,19 @@ class SqlBackOffice:
                     for row in self._rows("passages", day >= since,
                                           who.in_(_keys(who, chunk)))]
         return self._convert(rows, lambda row: passage_from(row, self.config.money))
+
+    def passage_keys(self, since: dt.date) -> list[tuple[str, str]]:
+        """``(external_id, individual)`` of the passages since ``since``, reading only these
+        two columns."""
+        entity, table = self._table("passages")
+        columns = [table.c[entity.columns[field]] for field in ("external_id", "individual")]
+        try:
+            with self.engine.connect() as connection:
+                return [(text(key), text(individual)) for key, individual in connection.execute(
+                    select(*columns).where(table.c[entity.columns["day"]] >= since))]
+        except SQLAlchemyError as exc:
+            raise BackOfficeError(_("back office unreachable: %(error)s",
+                                    error=_short(exc))) from None
 
     def _convert(self, rows: list[dict[str, Any]], make) -> list:
         records = []

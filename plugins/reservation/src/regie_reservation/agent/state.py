@@ -1,7 +1,7 @@
 """The agent's memory between runs, in a small SQLite file beside its configuration: the
-payment cursor, when each stream last ran, a digest of every item the hosted side has
-acknowledged (so an incremental push sends only what changed) and the payments written to a
-CSV back office."""
+payment cursor, when each stream last ran, every item the hosted side has acknowledged with
+its digest (so an incremental push sends only what changed; passages are remembered by id
+only) and the payments written to a CSV back office."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ class State:
     def digests(self, stream: str) -> dict[str, str]:
         return dict(self.connection.execute("SELECT key, digest FROM sent WHERE stream = ?",
                                             (stream,)))
+
+    def keys(self, stream: str) -> set[str]:
+        return {key for (key,) in self.connection.execute(
+            "SELECT key FROM sent WHERE stream = ?", (stream,))}
 
     def acknowledge(self, stream: str, digests: Iterable[tuple[str, str]]) -> None:
         """The hosted side holds these items as they are now."""

@@ -13,8 +13,9 @@
 - ``refresh``: the individuals who just signed in on the web, or whom the school asked for
   ("send this pupil": 90 days of passages), pushed at once whatever the digests say.
 
-An item is remembered (its digest) only once the hosted side has acknowledged it, so a run cut
-by a network loss sends the rest next time, and what the server already holds is answered
+An item is remembered (an individual by its digest, a passage by its id: the hosted side never
+changes a recorded passage) only once the hosted side has acknowledged it, so a run cut by a
+network loss sends the rest next time, and what the server already holds is answered
 "unchanged" or "already there" if it comes again.
 """
 
@@ -44,9 +45,13 @@ from regie_reservation.agent.state import State
 log = logging.getLogger("regie.canteen.agent")
 
 REFRESH_DAYS = 90
-PAGE = 500
-MAX_ROWS_PER_REQUEST = 5000
+PAGE = 1000
+"""Payments asked for, and individuals pushed, in one request (the hosted side's limits)."""
+MAX_ROWS_PER_REQUEST = 20000
 """Passages and individuals together in one push request."""
+FEW_INDIVIDUALS = 2000
+"""Up to this many, the passages of the individuals are asked for by their ids; beyond, the
+whole window is read once."""
 
 
 @attrs.define
@@ -143,16 +148,12 @@ class Streams:
         started, outcome = time.monotonic(), Outcome("individuals")
         through, as_of = self.state.get("payments.after", "0"), _now()
         people = [person for person in self.backoffice.individuals() if person.has_login]
-        wanted = {person.external_id for person in people}
-        passages = self._passages_by_individual(window_start(self.today()), wanted)
+        passages = self._new_passages(window_start(self.today()),
+                                      {person.external_id for person in people})
         known_people = self.state.digests("individuals")
-        known_passages = self.state.digests("passages")
-        items = []
-        for person in people:
-            fresh = [p for p in passages.get(person.external_id, ())
-                     if known_passages.get(p.external_id) != digest(p)]
-            if fresh or known_people.get(person.external_id) != digest(person):
-                items.append((person, fresh))
+        items = [(person, passages.get(person.external_id, [])) for person in people
+                 if person.external_id in passages
+                 or known_people.get(person.external_id) != digest(person)]
         self._push(items, outcome, mode="periodic", through=through, as_of=as_of)
         return self._finish(outcome, started)
 
@@ -209,10 +210,26 @@ class Streams:
                            if p.day >= first[person.external_id]]) for person in people]
         self._push(items, outcome, mode="refresh", through=through, as_of=as_of)
 
+    def _new_passages(self, since: dt.date,
+                      wanted: set[str]) -> dict[str, list[PassageRecord]]:
+        """The passages since ``since`` of ``wanted`` individuals that the hosted side has not
+        acknowledged. It never changes a recorded passage, so only new ones matter: their ids
+        are read for the whole window, the passages themselves only for the individuals who
+        have new ones."""
+        acknowledged = self.state.keys("passages")
+        owners = {individual for key, individual in self.backoffice.passage_keys(since)
+                  if key not in acknowledged and individual in wanted}
+        if not owners:
+            return {}
+        grouped = self._passages_by_individual(since, owners)
+        return {individual: fresh for individual, rows in grouped.items()
+                if (fresh := [p for p in rows if p.external_id not in acknowledged])}
+
     def _passages_by_individual(self, since: dt.date,
                                 wanted: set[str]) -> dict[str, list[PassageRecord]]:
         grouped: dict[str, list[PassageRecord]] = defaultdict(list)
-        for passage in self.backoffice.passages(since):
+        for passage in self.backoffice.passages(
+                since, wanted if len(wanted) <= FEW_INDIVIDUALS else None):
             if passage.individual in wanted:
                 grouped[passage.individual].append(passage)
         return grouped
@@ -240,7 +257,7 @@ class Streams:
                 if result.get("adjustment"):
                     outcome.counts["balances adjusted"] += 1
                 people.append((person.external_id, digest(person)))
-                passages.extend((p.external_id, digest(p)) for p in fresh)
+                passages.extend((p.external_id, "") for p in fresh)
             self.state.acknowledge("individuals", people)
             self.state.acknowledge("passages", passages)
 

@@ -136,9 +136,10 @@ class _Change:
 def _at_once(session: Session, establishment: Establishment, mode: str, as_of: dt.datetime,
              items: list, known: _Known) -> list[dict[str, Any]]:
     """The request with a few statements per thousand items: every item checked first (a
-    rejected one is answered with its reason, nothing of it kept), then the new individuals
-    created together, the known ones updated, their passages inserted at once and all the
-    debits and adjustments posted by one :func:`post_entries`."""
+    rejected one is answered with its reason, nothing of it kept), then the known individuals
+    updated (first, so that a login one of them gives up is free for a new one), the new ones
+    created together, all the debits and adjustments posted by one :func:`post_entries` and
+    the passages inserted at once."""
     results: list[dict[str, Any]] = [
         {"key": str(item.get("external_id", "")) if isinstance(item, dict) else ""}
         for item in items]
@@ -156,20 +157,10 @@ def _at_once(session: Session, establishment: Establishment, mode: str, as_of: d
             continue
         known.passages.update(row[0] for row in change.fresh)
         changes.append(change)
+    before = _update_known(session, establishment, changes, as_of)
     created = individuals.create_many(session, establishment, [
         attrs.evolve(change.data, balance_as_of=as_of if change.balance is not None else None)
         for change in changes if change.person is None])
-    before = {}
-    for change in changes:
-        if change.person is not None:
-            before[change.index] = _snapshot(change.person)
-            if change.data is not None:
-                individuals.assign(change.person, change.data)
-                if change.data.responsibles is not None:
-                    individuals.replace_responsibles(session, establishment, change.person,
-                                                     change.data.responsibles)
-            if change.balance is not None:
-                change.person.balance_as_of = as_of
     accounts = {change.index: created[change.external_id].account if change.person is None
                 else account_by_id(session, establishment, change.person.account_id)
                 for change in changes}
@@ -181,13 +172,7 @@ def _at_once(session: Session, establishment: Establishment, mode: str, as_of: d
             entry_of[index] = entry.id
         else:
             adjusted[index] = posting.amount
-    passages = [{"establishment_id": establishment.id, "individual_id": (
-        created[change.external_id].individual_id if change.person is None
-        else change.person.id), "external_id": passage_id, "day": day, "meal": meal,
-        "price": price, "entry_id": entry_of.get(change.index)}
-        for change in changes for passage_id, day, meal, price in change.fresh]
-    if passages:
-        session.execute(insert(Passage.__table__), passages)
+    _insert_passages(session, establishment, changes, created, entry_of)
     session.flush()
     for change in changes:
         adjustment = adjusted.get(change.index, 0)
@@ -202,6 +187,36 @@ def _at_once(session: Session, establishment: Establishment, mode: str, as_of: d
                           passages_known=change.known_passages)
         results[change.index].update(result)
     return results
+
+
+def _update_known(session: Session, establishment: Establishment, changes: list[_Change],
+                  as_of: dt.datetime) -> dict[int, tuple]:
+    """Apply the changes of the known individuals; their snapshots before, by item."""
+    before = {}
+    for change in changes:
+        if change.person is None:
+            continue
+        before[change.index] = _snapshot(change.person)
+        if change.data is not None:
+            individuals.assign(change.person, change.data)
+            if change.data.responsibles is not None:
+                individuals.replace_responsibles(session, establishment, change.person,
+                                                 change.data.responsibles)
+        if change.balance is not None:
+            change.person.balance_as_of = as_of
+    return before
+
+
+def _insert_passages(session: Session, establishment: Establishment, changes: list[_Change],
+                     created: dict[str, individuals.Created], entry_of: dict[int, int]) -> None:
+    """One insert of every new passage, each with its item's debit entry."""
+    rows = [{"establishment_id": establishment.id, "individual_id": (
+        created[change.external_id].individual_id if change.person is None
+        else change.person.id), "external_id": passage_id, "day": day, "meal": meal,
+        "price": price, "entry_id": entry_of.get(change.index)}
+        for change in changes for passage_id, day, meal, price in change.fresh]
+    if rows:
+        session.execute(insert(Passage.__table__), rows)
 
 
 def _full_change(index: int, item: Any, known: _Known) -> _Change:
