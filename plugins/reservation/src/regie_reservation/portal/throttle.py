@@ -167,10 +167,10 @@ def forget_stale(session: Session, establishment: Establishment, policy: Policy,
                  now: dt.datetime | None = None) -> int:
     """Delete the counters whose last failure is older than the lockout (their lock, if any,
     has ended); returns how many."""
-    since = (now or utcnow()) - policy.lockout
+    before = (now or utcnow()) - policy.lockout
     result = session.execute(delete(SignInFailures).where(
         SignInFailures.establishment_id == establishment.id,
-        SignInFailures.last_failed_at < since))
+        SignInFailures.last_failed_at < before))
     return result.rowcount
 
 
