@@ -84,14 +84,23 @@ class Service(TenantMixin, Model):
 
 
 class Subscriber(TenantMixin, Model):
-    """A personal account ("особовий рахунок") of a household in a city."""
+    """A personal account ("особовий рахунок") of a household in a city.
+
+    The indexes serve the cashier's search in a city (:mod:`regie_billpay.search`): by street
+    prefix in the order the list shows, or by house then street prefix when the house is given
+    (the street prefix alone would walk every house of every street it matches); each holds
+    every criterion, so only matches are read from the table. The surname index serves the
+    search by surname alone.
+    """
 
     __tablename__ = "billpay_subscriber"
     __table_args__ = (
         UniqueConstraint("establishment_id", "city_id", "account_number"),
-        Index("ix_billpay_subscriber_street", "establishment_id", "street_key", "house",
-              "apartment"),
-        Index("ix_billpay_subscriber_surname", "establishment_id", "surname_key"),
+        Index("ix_billpay_subscriber_street", "establishment_id", "city_id", "street_key",
+              "house", "apartment", "surname_key"),
+        Index("ix_billpay_subscriber_house", "establishment_id", "city_id", "house",
+              "street_key", "apartment", "surname_key"),
+        Index("ix_billpay_subscriber_surname", "establishment_id", "city_id", "surname_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
