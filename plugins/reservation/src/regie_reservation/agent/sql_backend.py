@@ -108,8 +108,9 @@ class SqlBackOffice:
         columns = [table.c[entity.columns[field]] for field in ("external_id", "individual")]
         try:
             with self.engine.connect() as connection:
-                return [(text(key), text(individual)) for key, individual in connection.execute(
-                    select(*columns).where(table.c[entity.columns["day"]] >= since))]
+                rows = connection.execute(
+                    select(*columns).where(table.c[entity.columns["day"]] >= since)).all()
+                return [(text(key), text(individual)) for key, individual in rows]
         except SQLAlchemyError as exc:
             raise BackOfficeError(_("back office unreachable: %(error)s",
                                     error=_short(exc))) from None

@@ -27,6 +27,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -49,7 +50,7 @@ PAGE = 1000
 """Payments asked for, and individuals pushed, in one request (the hosted side's limits)."""
 MAX_ROWS_PER_REQUEST = 20000
 """Passages and individuals together in one push request."""
-FEW_INDIVIDUALS = 2000
+FEW_INDIVIDUALS = 500
 """Up to this many, the passages of the individuals are asked for by their ids; beyond, the
 whole window is read once."""
 
@@ -215,8 +216,10 @@ class Streams:
         """The passages since ``since`` of ``wanted`` individuals that the hosted side has not
         acknowledged. It never changes a recorded passage, so only new ones matter: their ids
         are read for the whole window, the passages themselves only for the individuals who
-        have new ones."""
+        have new ones (on the first run, every passage is new)."""
         acknowledged = self.state.keys("passages")
+        if not acknowledged:
+            return self._passages_by_individual(since, wanted)
         owners = {individual for key, individual in self.backoffice.passage_keys(since)
                   if key not in acknowledged and individual in wanted}
         if not owners:
@@ -237,32 +240,56 @@ class Streams:
     def _push(self, items: list[tuple[IndividualRecord, list[PassageRecord]]],
               outcome: Outcome, *, mode: str, through: str, as_of: str) -> None:
         """Send ``items``; ``through`` (the payment cursor) and ``as_of`` were taken before the
-        balances were read, so the server knows which web payments they may include."""
-        for batch in _batches(items):
-            payload = {"mode": mode, "as_of": as_of, "payments_through": through,
-                       "items": [_item(person, fresh) for person, fresh in batch]}
-            answer = self.client.post("individuals", payload)
-            results = {result["key"]: result for result in answer["results"]}
-            people, passages = [], []
-            for person, fresh in batch:
-                result = results.get(person.external_id, {"status": "rejected",
-                                                          "reason": "no answer"})
-                outcome.counts[result["status"]] += 1
-                if result["status"] == "rejected":
-                    log.warning("%s: %s refused: %s", outcome.stream, person.external_id,
-                                result.get("reason", ""))
-                    continue
-                outcome.counts["passages recorded"] += result.get("passages_recorded", 0)
-                outcome.counts["passages already there"] += result.get("passages_known", 0)
-                if result.get("adjustment"):
-                    outcome.counts["balances adjusted"] += 1
-                people.append((person.external_id, digest(person)))
-                passages.extend((p.external_id, "") for p in fresh)
-            self.state.acknowledge("individuals", people)
-            self.state.acknowledge("passages", passages)
+        balances were read, so the server knows which web payments they may include.
+
+        One request is in flight at a time, in order; the next one is prepared while the
+        hosted side applies the current one, and sent once its answer is in."""
+        batches = _batches(items)
+        batch = next(batches, None)
+        if batch is None:
+            return
+        with ThreadPoolExecutor(max_workers=1) as sender:
+            in_flight = sender.submit(self.client.post, "individuals",
+                                      _payload(batch, mode, through, as_of))
+            while batch is not None:
+                following = next(batches, None)
+                payload = (_payload(following, mode, through, as_of)
+                           if following is not None else None)
+                answer = in_flight.result()
+                if following is not None:
+                    in_flight = sender.submit(self.client.post, "individuals", payload)
+                self._acknowledge(batch, answer, outcome)
+                batch = following
+
+    def _acknowledge(self, batch: list[tuple[IndividualRecord, list[PassageRecord]]],
+                     answer: dict[str, Any], outcome: Outcome) -> None:
+        results = {result["key"]: result for result in answer["results"]}
+        people, passages = [], []
+        for person, fresh in batch:
+            result = results.get(person.external_id, {"status": "rejected",
+                                                      "reason": "no answer"})
+            outcome.counts[result["status"]] += 1
+            if result["status"] == "rejected":
+                log.warning("%s: %s refused: %s", outcome.stream, person.external_id,
+                            result.get("reason", ""))
+                continue
+            outcome.counts["passages recorded"] += result.get("passages_recorded", 0)
+            outcome.counts["passages already there"] += result.get("passages_known", 0)
+            if result.get("adjustment"):
+                outcome.counts["balances adjusted"] += 1
+            people.append((person.external_id, digest(person)))
+            passages.extend((p.external_id, "") for p in fresh)
+        self.state.acknowledge("individuals", people)
+        self.state.acknowledge("passages", passages)
 
     def _local_today(self) -> dt.date:
         return dt.datetime.now(self.config.cadences.zone).date()
+
+
+def _payload(batch: list[tuple[IndividualRecord, list[PassageRecord]]], mode: str,
+             through: str, as_of: str) -> dict[str, Any]:
+    return {"mode": mode, "as_of": as_of, "payments_through": through,
+            "items": [_item(person, fresh) for person, fresh in batch]}
 
 
 def _item(person: IndividualRecord, passages: Iterable[PassageRecord]) -> dict[str, Any]:
