@@ -82,6 +82,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
         mail,
         mounting,
         payments,
+        topbar,
     )
 
     app.register_blueprint(home.bp)
@@ -98,6 +99,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
     app.register_blueprint(payments.callbacks)
     errors.register(app)
     filters.register(app)
+    topbar.register(app)
     security.register(app)
     app.teardown_appcontext(context.close_session)
     return app
