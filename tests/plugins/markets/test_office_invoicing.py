@@ -4,6 +4,7 @@ restart."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -183,3 +184,20 @@ def test_a_run_left_by_a_dead_worker_can_be_restarted_later(regie_runtime, town,
     run_month(regie_runtime, town)
     with regie_runtime.db.session() as session:
         assert session.scalars(select(InvoicingRun)).one().state == DONE
+
+
+def test_invoices_print_accents_and_euro_in_regie_fonts(regie_runtime, town, small_month,
+                                                        session):
+    with regie_runtime.db.transaction() as writing:
+        writing.get(Trader, small_month["martin"]).legal_name = "ÉPICERIE ÇÀ ET LÀ"
+    run = session.get(InvoicingRun, run_month(regie_runtime, town))
+    martin = session.scalars(select(Invoice).where(
+        Invoice.trader_id == small_month["martin"])).one()
+
+    reader = PdfReader(treatment.resolve_file(regie_runtime, run.invoices_file))
+    page = reader.pages[martin.first_page - 1]
+    text = page.extract_text()
+    assert "ÉPICERIE ÇÀ ET LÀ" in text
+    assert re.search(rf"{billing_amount(martin.amount)}\s€", text)
+    fonts = {font.get_object()["/BaseFont"] for font in page["/Resources"]["/Font"].values()}
+    assert fonts and all("DejaVuSans" in name for name in fonts), fonts

@@ -3,7 +3,8 @@ page of each market.
 
 The month's PDF is written invoice by invoice on one reportlab canvas writing to a file, with
 compressed pages; nothing else of the month is kept in memory. Texts are printed in the
-establishment's language (the job runs outside any web request).
+establishment's language (the job runs outside any web request), in Régie's fonts, which have
+the accents, the Cyrillic letters and "€".
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import attrs
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from regie.api import Money, format_money
+from regie.api import PDF_FONT, PDF_FONT_BOLD, Money, format_money, register_pdf_fonts
 
 WIDTH, HEIGHT = A4
 MARGIN = 50
@@ -101,12 +103,15 @@ class InvoiceBook:
     """The month's PDF being written; :meth:`add` draws one invoice (two pages)."""
 
     def __init__(self, path: Path, issuer: Issuer, title: str) -> None:
+        register_pdf_fonts()
         self.issuer = issuer
         self.text = texts(issuer.locale)
-        self.canvas = Canvas(str(path), pagesize=A4, pageCompression=1, invariant=1)
+        self.canvas = Canvas(str(path), pagesize=A4, pageCompression=1, invariant=1,
+                             initialFontName=PDF_FONT)
         self.canvas.setTitle(title)
         self.canvas.setAuthor(issuer.name)
         self.pages = 0
+        self.pay_lines = simpleSplit(self.text["pay"], PDF_FONT, 9, WIDTH - 2 * MARGIN)
         self.money = functools.lru_cache(maxsize=4096)(self._money)
 
     def _money(self, amount: int) -> str:
@@ -125,7 +130,7 @@ class InvoiceBook:
 def _footer(book: InvoiceBook, invoice: InvoiceData) -> None:
     canvas = book.canvas
     book.pages += 1
-    canvas.setFont("Helvetica", 8)
+    canvas.setFont(PDF_FONT, 8)
     canvas.drawString(MARGIN, 30, f"{book.text['number']} {invoice.number}")
     canvas.drawRightString(WIDTH - MARGIN, 30, f"{book.text['page']} {book.pages}")
     canvas.showPage()
@@ -135,15 +140,15 @@ def draw_invoice(book: InvoiceBook, invoice: InvoiceData) -> None:
     """The invoice's summary page, then its ticket detail page."""
     canvas, text, money = book.canvas, book.text, book.money
     y = HEIGHT - MARGIN
-    canvas.setFont("Helvetica-Bold", 12)
+    canvas.setFont(PDF_FONT_BOLD, 12)
     canvas.drawString(MARGIN, y, book.issuer.name)
-    canvas.setFont("Helvetica", 9)
+    canvas.setFont(PDF_FONT, 9)
     for part in book.issuer.address.splitlines()[:4]:
         y -= LINE
         canvas.drawString(MARGIN, y, part)
-    canvas.setFont("Helvetica-Bold", 20)
+    canvas.setFont(PDF_FONT_BOLD, 20)
     canvas.drawRightString(WIDTH - MARGIN, HEIGHT - MARGIN, text["invoice"])
-    canvas.setFont("Helvetica", 10)
+    canvas.setFont(PDF_FONT, 10)
     facts = [(text["number"], invoice.number), (text["month"], f"{invoice.month:%m/%Y}"),
              (text["issued"], invoice.issued_on.strftime("%d/%m/%Y")),
              (text["due"], invoice.due_on.strftime("%d/%m/%Y")),
@@ -154,18 +159,18 @@ def draw_invoice(book: InvoiceBook, invoice: InvoiceData) -> None:
         canvas.drawString(WIDTH - MARGIN - 125, y, value)
         y -= LINE
     y = HEIGHT - 220
-    canvas.setFont("Helvetica-Bold", 12)
+    canvas.setFont(PDF_FONT_BOLD, 12)
     canvas.drawString(MARGIN + 260, y, invoice.legal_name)
-    canvas.setFont("Helvetica", 10)
+    canvas.setFont(PDF_FONT, 10)
     for part in [*invoice.address.splitlines()[:4],
                  f"{text['trader']} {invoice.trader_number}",
                  f"{text['siret']} {invoice.siret}"]:
         y -= LINE
         canvas.drawString(MARGIN + 260, y, part)
     y = HEIGHT - 330
-    canvas.setFont("Helvetica-Bold", 11)
+    canvas.setFont(PDF_FONT_BOLD, 11)
     canvas.drawString(MARGIN, y, text["summary"])
-    canvas.setFont("Helvetica", 10)
+    canvas.setFont(PDF_FONT, 10)
     per_market: dict[str, list[int]] = {}
     for line in invoice.lines:
         totals = per_market.setdefault(line.market, [0, 0, 0])
@@ -180,11 +185,12 @@ def draw_invoice(book: InvoiceBook, invoice: InvoiceData) -> None:
         canvas.drawRightString(WIDTH - MARGIN, y, money(amount))
     y -= 2 * LINE
     canvas.line(MARGIN, y + LINE - 2, WIDTH - MARGIN, y + LINE - 2)
-    canvas.setFont("Helvetica-Bold", 14)
+    canvas.setFont(PDF_FONT_BOLD, 14)
     canvas.drawString(MARGIN, y - 6, text["total"])
     canvas.drawRightString(WIDTH - MARGIN, y - 6, money(invoice.amount))
-    canvas.setFont("Helvetica", 9)
-    canvas.drawString(MARGIN, 90, text["pay"])
+    canvas.setFont(PDF_FONT, 9)
+    for index, part in enumerate(book.pay_lines):
+        canvas.drawString(MARGIN, 90 - index * 11, part)
     _footer(book, invoice)
     _draw_detail(book, invoice)
     _footer(book, invoice)
@@ -192,10 +198,10 @@ def draw_invoice(book: InvoiceBook, invoice: InvoiceData) -> None:
 
 def _draw_detail(book: InvoiceBook, invoice: InvoiceData) -> None:
     canvas, text, money = book.canvas, book.text, book.money
-    canvas.setFont("Helvetica-Bold", 11)
+    canvas.setFont(PDF_FONT_BOLD, 11)
     canvas.drawString(MARGIN, HEIGHT - MARGIN, f"{text['detail']} — {invoice.number} — "
                                                f"{invoice.legal_name}")
-    canvas.setFont("Helvetica", 8)
+    canvas.setFont(PDF_FONT, 8)
     lines = list(invoice.lines)
     capacity = 2 * DETAIL_ROWS
     shown = lines if len(lines) <= capacity else lines[:capacity - 1]
@@ -220,23 +226,24 @@ def _draw_detail(book: InvoiceBook, invoice: InvoiceData) -> None:
 def write_index(path: Path, issuer: Issuer, title: str,
                 entries: Sequence[tuple[str, int, int, int]]) -> None:
     """The one-page list of ``(market, invoices, first page, last page)`` of the month's PDF."""
+    register_pdf_fonts()
     text = texts(issuer.locale)
-    canvas = Canvas(str(path), pagesize=A4, invariant=1)
+    canvas = Canvas(str(path), pagesize=A4, invariant=1, initialFontName=PDF_FONT)
     canvas.setTitle(title)
     y = HEIGHT - MARGIN
-    canvas.setFont("Helvetica-Bold", 14)
+    canvas.setFont(PDF_FONT_BOLD, 14)
     canvas.drawString(MARGIN, y, title)
     y -= 2 * LINE
-    canvas.setFont("Helvetica-Bold", 10)
+    canvas.setFont(PDF_FONT_BOLD, 10)
     for x, label in ((MARGIN, "market"), (MARGIN + 300, "invoices"), (MARGIN + 390, "first"),
                      (WIDTH - MARGIN, "last")):
         (canvas.drawRightString if x > MARGIN else canvas.drawString)(x, y, text[label])
-    canvas.setFont("Helvetica", 10)
+    canvas.setFont(PDF_FONT, 10)
     for market, count, first, last in entries:
         y -= LINE + 2
         if y < MARGIN:
             canvas.showPage()
-            canvas.setFont("Helvetica", 10)
+            canvas.setFont(PDF_FONT, 10)
             y = HEIGHT - MARGIN
         canvas.drawString(MARGIN, y, market[:50])
         canvas.drawRightString(MARGIN + 300, y, str(count))

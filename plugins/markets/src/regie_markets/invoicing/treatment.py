@@ -26,10 +26,9 @@ from regie.api import (
     Posting,
     TaskContext,
     Veto,
-    account_by_id,
     get_for,
     lock,
-    open_account,
+    open_accounts,
     post_entries,
     select_for,
     start_job,
@@ -203,6 +202,10 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
     title = _("Invoices of %(month)s", month=f"{run.month:%m/%Y}")
     try:
         book = InvoiceBook(partial[0], issuer, f"{establishment.name} — {title}")
+        accounts = open_accounts(
+            session, establishment, kind=ACCOUNT_KIND, actor=actor,
+            owners=[(str(item.trader_number), f"{item.trader_number} {item.legal_name}")
+                    for item in invoices])
         markets: list[list] = []
         postings: list[Posting] = []
         entry_ids: list[int] = []
@@ -220,7 +223,9 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
             markets[-1][1] += 1
             markets[-1][3] = invoice.row.first_page + 1
             tickets += len(lines)
-            postings.append(_debt(session, establishment, invoice, actor))
+            postings.append(Posting(accounts[str(invoice.trader_number)], -invoice.amount,
+                                    ENTRY_KIND, _("Invoice %(number)s", number=invoice.number),
+                                    actor))
             if len(postings) == POSTING_BATCH:
                 entry_ids.extend(entry.id for entry in post_entries(session, postings))
                 postings.clear()
@@ -256,7 +261,7 @@ class _Planned:
     """An invoice being made: its row, and what the PDF prints."""
 
     __slots__ = ("address", "amount", "legal_name", "market_name", "number", "row", "siret",
-                 "trader", "trader_number")
+                 "trader_number")
 
     def __init__(self, **values) -> None:
         for key, value in values.items():
@@ -302,7 +307,7 @@ def _plan(session: Session, establishment: Establishment, run: InvoicingRun,
             trader_number=trader.number, legal_name=trader.display_name, address=address,
             amount=amounts[trader_id], ticket_count=sum(per_market[trader_id].values()),
             first_page=2 * rank - 1)
-        planned.append(_Planned(row=row, trader=trader, number=row.number,
+        planned.append(_Planned(row=row, number=row.number,
                                 trader_number=trader.number, legal_name=row.legal_name,
                                 address=address, siret=trader.siret or "",
                                 market_name=row.market_name, amount=row.amount))
@@ -357,19 +362,6 @@ def _with_lines(session: Session, establishment: Establishment,
         yield current, lines
     if pending_rows:
         session.execute(insert(InvoiceLine), pending_rows)
-
-
-def _debt(session: Session, establishment: Establishment, item: _Planned,
-          actor: str) -> Posting:
-    trader = item.trader
-    if trader.account_id is not None:
-        account = account_by_id(session, establishment, trader.account_id)
-    else:
-        account = open_account(session, establishment, kind=ACCOUNT_KIND,
-                               owner_key=str(trader.number), label=trader.display_name,
-                               actor=actor)
-    return Posting(account, -item.amount, ENTRY_KIND,
-                   _("Invoice %(number)s", number=item.number), actor)
 
 
 def get_run(session: Session, establishment: Establishment, run_id: int) -> InvoicingRun | None:
