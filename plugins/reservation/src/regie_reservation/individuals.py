@@ -205,14 +205,15 @@ def create_many(session: Session, establishment: Establishment,
              **_values(data, credentials=True), "establishment_id": establishment.id,
              "external_id": data.external_id.strip(), "balance_as_of": data.balance_as_of,
              "account_id": accounts[data.external_id.strip()].id} for data in datas]
-    ids = session.scalars(insert(Individual).returning(Individual.id,
-                                                       sort_by_parameter_order=True), rows).all()
+    table = Individual.__table__
+    ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                          rows).all()
     responsibles = [{"establishment_id": establishment.id, "individual_id": individual_id,
                      "name": name.strip(), "email": email.strip()}
                     for individual_id, data in zip(ids, datas, strict=True)
                     for name, email in data.responsibles or () if name.strip() or email.strip()]
     if responsibles:
-        session.execute(insert(Responsible), responsibles)
+        session.execute(insert(Responsible.__table__), responsibles)
     return {row["external_id"]: Created(individual_id, accounts[row["external_id"]])
             for individual_id, row in zip(ids, rows, strict=True)}
 
