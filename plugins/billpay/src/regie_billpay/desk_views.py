@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from babel.dates import get_day_names
 from flask import (
     Blueprint,
     Response,
@@ -32,7 +33,7 @@ from regie.api import (
     select_for,
 )
 from regie.api import gettext as _
-from regie_billpay import closing, desk_guard
+from regie_billpay import closing, desk_details, desk_guard
 from regie_billpay.bills import local_now
 from regie_billpay.certificates import (
     CertificateAuthority,
@@ -60,6 +61,7 @@ def blueprint() -> Blueprint:
         ("/desk/close", close_day, ["POST"]),
         ("/desk/desks", desks_page, ["GET", "POST"]),
         ("/desk/desks/<int:desk_id>", desk_page, ["GET"]),
+        ("/desk/desks/<int:desk_id>/details", edit_desk, ["POST"]),
         ("/desk/desks/<int:desk_id>/cashiers", desk_cashiers, ["POST"]),
         ("/desk/desks/<int:desk_id>/certificate", desk_certificate, ["POST"]),
         ("/desk/desks/<int:desk_id>/revoke", desk_revoke, ["POST"]),
@@ -308,15 +310,33 @@ def _desk_or_404(session, desk_id: int) -> Desk:
 
 @require_permission("billpay.supervisor")
 def desk_page(desk_id: int):
-    establishment = current_establishment()
     session = db_session()
-    desk = _desk_or_404(session, desk_id)
+    return _desk_page(session, _desk_or_404(session, desk_id))
+
+
+def _desk_page(session, desk: Desk, errors: dict[str, str] | None = None):
     cashiers = list(session.scalars(select(User).join(
         DeskCashier, DeskCashier.user_id == User.id).where(
-        DeskCashier.establishment_id == establishment.id, DeskCashier.desk_id == desk.id)
+        DeskCashier.establishment_id == desk.establishment_id, DeskCashier.desk_id == desk.id)
         .order_by(User.username)))
-    return render_template("billpay/desk/desk.html", desk=desk, cashiers=cashiers,
-                           revoked=_revoked_serials())
+    weekdays = get_day_names("wide", locale=get_locale())
+    return render_template(
+        "billpay/desk/desk.html", desk=desk, cashiers=cashiers, revoked=_revoked_serials(),
+        weekdays=[(day, weekdays[day - 1].capitalize()) for day in desk_details.WEEKDAYS],
+        errors=errors or {}, form=request.form if errors else None), 400 if errors else 200
+
+
+@require_permission("billpay.supervisor")
+def edit_desk(desk_id: int):
+    with current_runtime().db.transaction() as session:
+        desk = _desk_or_404(session, desk_id)
+        errors = desk_details.change(desk, request.form)
+        code = desk.code
+    if errors:
+        session = db_session()
+        return _desk_page(session, _desk_or_404(session, desk_id), errors)
+    flash(_("Desk %(code)s saved.", code=code), "success")
+    return redirect(url_for(".desk_page", desk_id=desk_id))
 
 
 def _revoked_serials() -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -137,7 +138,8 @@ class Accrual(TenantMixin, Model):
 
 
 class Desk(TenantMixin, Model):
-    """A cashier desk in a bank or post office, with its working hours (local times)."""
+    """A cashier desk in a bank or post office, with its working hours (local times) and the
+    bank's details printed on receipts."""
 
     __tablename__ = "billpay_desk"
     __table_args__ = (UniqueConstraint("establishment_id", "code"),)
@@ -151,11 +153,26 @@ class Desk(TenantMixin, Model):
     """The bank has a contract for the payments of other cities."""
     opens_at: Mapped[dt.time] = mapped_column(Time, default=dt.time(8, 0))
     closes_at: Mapped[dt.time] = mapped_column(Time, default=dt.time(17, 0))
+    week_hours: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """The days whose hours differ from the usual ones, by ISO weekday: ``{"6": "09:00-13:00",
+    "7": ""}`` (an empty range: closed that day)."""
+    iban: Mapped[str] = mapped_column(String(34), default="", server_default="")
+    bic: Mapped[str] = mapped_column(String(11), default="", server_default="")
     certificate_serial: Mapped[str | None] = mapped_column(String(64))
     certificate_fingerprint: Mapped[str | None] = mapped_column(String(64))
     """SHA-256 hex of the DER of the desk's client certificate."""
 
     city: Mapped[City] = relationship(lazy="joined")
+
+    def hours_on(self, day: dt.date) -> tuple[dt.time, dt.time] | None:
+        """When the desk opens and closes on ``day``; ``None`` when it stays closed."""
+        hours = (self.week_hours or {}).get(str(day.isoweekday()))
+        if hours is None:
+            return self.opens_at, self.closes_at
+        if not hours:
+            return None
+        opens, closes = hours.split("-")
+        return dt.time.fromisoformat(opens), dt.time.fromisoformat(closes)
 
 
 class DeskCashier(TenantMixin, Model):

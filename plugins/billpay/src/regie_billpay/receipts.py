@@ -51,6 +51,8 @@ class Receipt:
     total: int
     duplicate: bool = False
     cancelled: bool = False
+    bank_details: tuple[str, ...] = ()
+    """``IBAN …`` and ``BIC …`` of the desk's bank, those it has."""
 
 
 def receipt_of(bill: Bill, *, receipt_number: int, cashier: str, establishment_name: str,
@@ -64,7 +66,9 @@ def receipt_of(bill: Bill, *, receipt_number: int, cashier: str, establishment_n
         address=subscriber.address, prepayment=bill.kind == PREPAYMENT,
         lines=tuple(ReceiptLine(line.service.name, line.period, line.amount)
                     for line in bill.lines),
-        total=bill.total, duplicate=duplicate, cancelled=bill.cancelled)
+        total=bill.total, duplicate=duplicate, cancelled=bill.cancelled,
+        bank_details=tuple(f"{name} {value}" for name, value in (
+            ("IBAN", bill.desk.iban), ("BIC", bill.desk.bic)) if value))
 
 
 def amount_text(amount: int) -> str:
@@ -94,6 +98,7 @@ def rows(receipt: Receipt) -> list[tuple[str, str]]:
     plain = [receipt.moment.strftime("%d.%m.%Y %H:%M"),
              *_wrap(_("Desk: %(desk)s", desk=receipt.desk)),
              *(_wrap(receipt.bank) if receipt.bank else []),
+             *(line for details in receipt.bank_details for line in _wrap(details)),
              *_wrap(_("Cashier: %(name)s", name=receipt.cashier))]
     subscriber = [*_wrap(_("Account: %(account)s", account=receipt.account)),
                   *_wrap(receipt.surname), *_wrap(receipt.address)]

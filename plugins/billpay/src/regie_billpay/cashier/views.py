@@ -99,11 +99,13 @@ def _today() -> dt.date:
 
 
 def _chrome(session: Session, desk: Desk) -> dict:
-    """What every cashier page shows: who, which desk, the hours and the server clock."""
+    """What every cashier page shows: who, which desk, today's hours and the server clock."""
     now = bills.local_now(current_establishment())
+    hours = desk.hours_on(now.date())
     return {"desk": desk, "now": now, "cashier_name": current_user.full_name
-            or current_user.username,
-            "desk_open": desk.opens_at <= now.time().replace(tzinfo=None) < desk.closes_at,
+            or current_user.username, "hours": hours,
+            "desk_open": hours is not None
+            and hours[0] <= now.time().replace(tzinfo=None) < hours[1],
             "reports_url": _reports_url()}
 
 
