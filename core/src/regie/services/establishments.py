@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from regie.db import postcommit
 from regie.db.models import Establishment, EstablishmentPlugin, Membership, User
@@ -115,28 +116,41 @@ def by_slug(session: Session, slug: str) -> Establishment:
     return establishment
 
 
-_BY_SLUG_WITH_MEMBER = (
-    select(Establishment, User, Membership.role)
+class MemberVisit(NamedTuple):
+    """What every page of an establishment needs first, for a signed-in user."""
+
+    establishment: Establishment
+    """With its plugins loaded."""
+    user: User | None
+    """``None`` when there is no such user."""
+    roles: set[str]
+    """The roles the user holds in the establishment."""
+
+
+_MEMBER_VISIT = (
+    select(Establishment, User, Membership.role, EstablishmentPlugin)
     .select_from(Establishment)
     .outerjoin(User, User.id == bindparam("user_id"))
     .outerjoin(Membership, (Membership.establishment_id == Establishment.id)
                & (Membership.user_id == bindparam("user_id")))
-    .where(Establishment.slug == bindparam("slug"))
-    .options(joinedload(Establishment.plugins)))
+    .outerjoin(EstablishmentPlugin, EstablishmentPlugin.establishment_id == Establishment.id)
+    .where(Establishment.slug == bindparam("slug")))
 
 
-def by_slug_with_member(session: Session, slug: str, user_id: int
-                        ) -> tuple[Establishment, User | None, set[str]]:
-    """The establishment with its plugins, the user (``None`` when there is no such user) and
-    the roles the user holds there, in one query: what every page of an establishment needs
-    first. The user stays in the session's identity map, so ``session.get(User, user_id)``
-    then costs no query."""
-    rows = session.execute(_BY_SLUG_WITH_MEMBER, {"slug": slug, "user_id": user_id}
-                           ).unique().all()
+def member_visit(session: Session, slug: str, user_id: int) -> MemberVisit:
+    """The establishment with its plugins, the user and their roles there, in one query, for a
+    session that has not changed them. The user stays in the session's identity map, so
+    ``session.get(User, user_id)`` then costs no query.
+
+    Plain rows filled in by hand: an eager load of the plugins cost twice as much."""
+    rows = session.execute(_MEMBER_VISIT, {"slug": slug, "user_id": user_id}).all()
     if not rows:
         raise NotFound(_("no establishment '%(slug)s'", slug=slug))
-    establishment, user, _role = rows[0]
-    return establishment, user, {role for *_rest, role in rows if role is not None}
+    establishment, user = rows[0][0], rows[0][1]
+    plugins = {row.id: row for _e, _u, _r, row in rows if row is not None}
+    set_committed_value(establishment, "plugins", list(plugins.values()))
+    return MemberVisit(establishment, user,
+                       {role for _e, _u, role, _p in rows if role is not None})
 
 
 def enabled_plugins(establishment: Establishment, engine: Engine | None = None) -> dict[str, Any]:

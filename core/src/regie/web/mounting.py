@@ -23,8 +23,7 @@ def load_establishment(slug: str, plugin: str | None = None) -> None:
         if user_id is None:
             establishment = establishments.by_slug(db_session(), slug)
         else:
-            establishment, user, roles = establishments.by_slug_with_member(db_session(), slug,
-                                                                            user_id)
+            establishment, user, roles = establishments.member_visit(db_session(), slug, user_id)
             if user is not None:
                 # Holding the user keeps it in the identity map, which only references weakly.
                 g.member_roles = (establishment.id, user, roles)
