@@ -142,7 +142,7 @@ def test_receipt_data_comes_from_the_payment_and_its_establishment(
     assert data.issued_at == payment.succeeded_at
     assert data.money(data.total).replace("\xa0", " ") == "358,70 грн"
     assert (data.cashier, data.payer, data.payment_method) == ("Олена Іваненко",
-                                                               "Client divers", "Cash")
+                                                               "Client divers", "Готівка")
     assert [(line.description, line.amount) for line in data.lines] == [
         (payment.reference, 35870)]
     assert data.filename() == "000002-KP_Vodokanal.pdf"

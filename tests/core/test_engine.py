@@ -74,7 +74,7 @@ def test_call_on_calls_one_plugin_only(echo):
     establishment = Establishment(slug="ecole")
 
     assert engine.call_on("beta", "regie_demo_data", session=None,
-                          establishment=establishment) == ["beta"]
+                          establishment=establishment, runtime=None) == ["beta"]
     assert events(engine, "beta") == [("demo_data", "ecole")]
     assert events(engine, "alpha") == []
 

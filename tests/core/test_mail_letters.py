@@ -90,7 +90,8 @@ def test_one_letter_per_recipient_by_mail_and_one_pdf_to_print(
         batch = session.get(LetterBatch, batch_id)
         assert batch.state == "done"
         by_key = {letter.recipient_key: letter for letter in batch.letters}
-        assert by_key["pupil:3"].error == "no e-mail address"
+        assert by_key["pupil:3"].error == "aucune adresse électronique", \
+            "the job speaks the school's language"
         printed = documents.fetch(session, school, batch.print_document_id)
         pages = PdfReader(io.BytesIO(printed.content)).pages
     assert len(pages) == 3

@@ -65,6 +65,12 @@ def count_to(ctx, n):
     return {"counted": n, "establishment": ctx.establishment.slug if ctx.establishment else ""}
 
 
+def speak(ctx):
+    from regie.api import gettext
+
+    return {"said": gettext("Sign in")}
+
+
 def give_up(ctx):
     ctx.progress.advance(1)
     raise ValueError("the file has no header line")
@@ -408,6 +414,19 @@ def test_job_runs_in_the_worker_and_reports_progress(runtime, three):
     listed = invoke(runtime, "jobs", "list", "--format", "json")
     assert [(row["id"], row["establishment"]) for row in json.loads(listed.stdout)] == [
         (job_id, "alpha")]
+
+
+def test_a_job_speaks_its_establishments_language_in_the_worker(runtime):
+    with runtime.db.transaction() as session:
+        kyiv = establishments.create(session, runtime.engine, slug="kyiv", name="Kyiv",
+                                     locale="uk")
+    for_kyiv = jobs.start(runtime, "regie_tasktest:speak", establishment=kyiv)
+    for_nobody = jobs.start(runtime, "regie_tasktest:speak")
+    _drain(runtime.huey)
+
+    with runtime.db.session() as session:
+        assert session.get(Job, for_kyiv).result == {"said": "Увійти"}
+        assert session.get(Job, for_nobody).result == {"said": "Se connecter"}  # the default
 
 
 def test_failing_job_is_marked_failed_and_follow_exits_1(runtime):

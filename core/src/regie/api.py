@@ -28,7 +28,7 @@ from regie.declarations import (
 from regie.documents.fonts import BOLD as PDF_FONT_BOLD
 from regie.documents.fonts import REGULAR as PDF_FONT
 from regie.documents.fonts import register as register_pdf_fonts
-from regie.i18n import gettext, lazy_gettext, ngettext
+from regie.i18n import gettext, in_locale, lazy_gettext, ngettext
 from regie.services.audit import latest as latest_audit_event
 from regie.services.audit import record as audit
 from regie.services.csv_files import CsvLine, Rejects, csv_bytes, csv_text, read_csv, safe_cell
@@ -183,6 +183,7 @@ __all__ = [
     "get_payment",
     "gettext",
     "hookimpl",
+    "in_locale",
     "last_syncs",
     "latest_audit_event",
     "lazy_gettext",

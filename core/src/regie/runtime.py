@@ -11,6 +11,7 @@ import logging
 from regie.config import Config, load_config
 from regie.db import Database
 from regie.engine import Engine
+from regie.i18n import translation_directories, use_catalogs
 
 log = logging.getLogger("regie")
 
@@ -26,6 +27,8 @@ class Runtime:
         self.config = config
         self.engine = engine or Engine(config.plugins, reserved_cli=CORE_COMMANDS)
         self.db = Database(config.database_url)
+        use_catalogs(translation_directories(
+            plugin.module for plugin in self.engine.plugins.values()))
 
     @classmethod
     def from_config(cls, instance=None, **overrides) -> Runtime:

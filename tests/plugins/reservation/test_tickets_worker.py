@@ -26,10 +26,16 @@ def mailing_school(school, smtp_server, regie_runtime, enable_plugin):
     return school
 
 
-def test_a_top_up_confirmed_by_a_worker_mails_the_ticket(mailing_school, make_individual,
-                                                         transaction, regie_runtime,
-                                                         smtp_server, session):
+@pytest.mark.parametrize(("locale", "words"), [
+    ("en", ("Payment ticket", "€20.00", "€25.00")),
+    ("fr", ("Ticket de paiement", "20,00\xa0€", "25,00\xa0€")),
+])
+def test_a_top_up_confirmed_by_a_worker_mails_the_ticket_in_the_schools_language(
+        mailing_school, make_individual, transaction, regie_runtime, smtp_server, session,
+        locale, words):
     assert not has_app_context(), "this test plays a task worker: no Flask app around"
+    with regie_runtime.db.transaction() as db:
+        db.get(Establishment, mailing_school.id).locale = locale
     individual_id = make_individual(login="lea.martin", contact_email="parent@example.org",
                                     balance=500)
     with transaction() as (db, place):
@@ -47,4 +53,4 @@ def test_a_top_up_confirmed_by_a_worker_mails_the_ticket(mailing_school, make_in
     mail = smtp_server.wait_for(1)[0]
     assert list(mail.rcpt_tos) == ["parent@example.org"]
     body = mail.message.get_body().get_content()
-    assert payment.reference in body and "€20.00" in body and "€25.00" in body
+    assert payment.reference in body and all(word in body for word in words), body

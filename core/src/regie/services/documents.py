@@ -19,7 +19,6 @@ import unicodedata
 import zoneinfo
 from typing import Any
 
-from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,6 +30,7 @@ from regie.declarations import DocumentRenderer
 from regie.documents.receipt import ReceiptData, ReceiptLine
 from regie.engine import Engine
 from regie.i18n import gettext as _
+from regie.i18n import in_locale
 from regie.services import audit
 from regie.services.errors import Invalid, NotFound
 
@@ -201,7 +201,7 @@ def issue_receipt(session: Session, engine: Engine, payment: Payment, *,
 def _method_label(engine: Engine, code: str, locale: str) -> str:
     for method in engine.items("regie_payment_methods"):
         if method.code == code:
-            with force_locale(locale):
+            with in_locale(locale):
                 return str(method.label)
     return code
 

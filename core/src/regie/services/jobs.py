@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from regie.db import Database
 from regie.db.base import utcnow
 from regie.db.models import Establishment, Job, User
+from regie.i18n import in_locale
 from regie.tasks.context import TaskContext
 from regie.tasks.targets import resolve
 
@@ -114,8 +115,10 @@ def run(runtime: Runtime, job_id: int, target: str, kwargs: dict[str, Any]) -> d
     progress.start(total=total)
     try:
         function = resolve(target)
-        returned = function(TaskContext(runtime, name, establishment, dict(settings), progress),
-                            **kwargs)
+        with in_locale(establishment.locale if establishment is not None
+                       else runtime.config["default_locale"]):
+            returned = function(TaskContext(runtime, name, establishment, dict(settings),
+                                            progress), **kwargs)
     except Exception as exc:
         log.exception("job %s (%s) failed", job_id, target)
         progress.fail(f"{type(exc).__name__}: {exc}")

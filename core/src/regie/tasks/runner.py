@@ -22,6 +22,7 @@ from regie.db.models import Establishment, EstablishmentPlugin, TaskRun
 from regie.db.tenancy import lock
 from regie.engine.manager import CORE
 from regie.i18n import gettext as _
+from regie.i18n import in_locale
 from regie.services import establishments
 from regie.services.errors import NotFound, Veto
 from regie.tasks import schedule as schedules
@@ -117,7 +118,9 @@ def run_one(runtime: Runtime, schedule: schedules.Schedule,
         settings = {}
         if establishment is not None and schedule.plugin != CORE:
             settings = dict(establishments.enabled_plugins(establishment).get(schedule.plugin, {}))
-        function(TaskContext(runtime, schedule.name, establishment, settings))
+        with in_locale(establishment.locale if establishment is not None
+                       else runtime.config["default_locale"]):
+            function(TaskContext(runtime, schedule.name, establishment, settings))
     except Exception as exc:
         log.exception("task %s [%s] failed", schedule.name, scope or "global")
         error = f"{type(exc).__name__}: {exc}"

@@ -18,6 +18,7 @@ from regie.api import (
     account_by_id,
     create_payment_request,
     format_money,
+    in_locale,
     parse_money,
     payment_request_link,
     queue_mail,
@@ -76,19 +77,20 @@ def queue_ticket(session: Session, runtime, payment) -> bool:
     if individual is None or not individual.contact_email:
         return False
     locale = establishment.locale
-    text = _("Payment ticket\n\n%(school)s\nMeal account of %(name)s\n\n"
-             "Amount: %(amount)s\nOrder reference: %(reference)s\nReceipt: %(receipt)s\n"
-             "New balance: %(balance)s\n", school=establishment.name,
-             name=individual.full_name, reference=payment.reference,
-             amount=format_money(Money(payment.amount, payment.currency), locale),
-             receipt=payment.receipt_number or "",
-             balance=format_money(Money(account.balance, account.currency), locale))
+    with in_locale(locale):  # a worker confirming the payment has no request language
+        text = _("Payment ticket\n\n%(school)s\nMeal account of %(name)s\n\n"
+                 "Amount: %(amount)s\nOrder reference: %(reference)s\nReceipt: %(receipt)s\n"
+                 "New balance: %(balance)s\n", school=establishment.name,
+                 name=individual.full_name, reference=payment.reference,
+                 amount=format_money(Money(payment.amount, payment.currency), locale),
+                 receipt=payment.receipt_number or "",
+                 balance=format_money(Money(account.balance, account.currency), locale))
+        subject = _("%(school)s: payment ticket %(reference)s", school=establishment.name,
+                    reference=payment.reference)
     try:
         with session.begin_nested():
             queue_mail(session, runtime, establishment, to=individual.contact_email,
-                       subject=_("%(school)s: payment ticket %(reference)s",
-                                 school=establishment.name, reference=payment.reference),
-                       text=text, record=f"payment:{payment.id}")
+                       subject=subject, text=text, record=f"payment:{payment.id}")
     except (Invalid, Veto) as exc:
         log.warning("no ticket for payment %s: %s", payment.id, exc)
         return False

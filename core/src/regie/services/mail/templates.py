@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
-from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from regie.db.mail import MailTemplate
@@ -17,6 +16,7 @@ from regie.db.tenancy import select_for
 from regie.declarations import MailDocumentType
 from regie.engine import Engine
 from regie.i18n import gettext as _
+from regie.i18n import in_locale
 from regie.services import audit
 from regie.services.errors import Invalid
 from regie.services.mail import addresses, placeholders
@@ -46,7 +46,7 @@ def establishment_data(establishment: Establishment) -> dict[str, str]:
 def defaults(establishment: Establishment, kind: MailDocumentType, name: str = ""
              ) -> dict[str, Any]:
     """The fields of a new template of ``kind``, its texts in the establishment's language."""
-    with force_locale(establishment.locale):
+    with in_locale(establishment.locale):
         return {
             "name": name, "subject": "", "text_body": str(kind.text), "html_body": str(kind.html),
             "document_body": "", "attach_pdf": kind.attach_pdf, "to_payer": kind.to_payer,
