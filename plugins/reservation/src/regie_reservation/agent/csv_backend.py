@@ -94,18 +94,18 @@ class CsvBackOffice:
         return [record for record in records if record.day >= since
                 and (individuals is None or record.individual in individuals)]
 
-    def passage_keys(self, since: dt.date) -> list[tuple[str, str]]:
+    def passage_ids(self, since: dt.date) -> list[str]:
         """As :meth:`passages` reads them; a bad line is left for :meth:`passages` to
         report."""
-        keys = []
+        ids = []
         for row, _number in self._read("passages"):
             try:
                 record = passage_from(row, self.config.money)
             except (ValueError, KeyError):
                 continue
             if record.day >= since:
-                keys.append((record.external_id, record.individual))
-        return keys
+                ids.append(record.external_id)
+        return ids
 
     def record_payment(self, payment: PaymentRecord) -> Written:
         number = self.state.payment_number(payment.reference)

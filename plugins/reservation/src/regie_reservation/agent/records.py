@@ -84,9 +84,9 @@ class BackOffice(Protocol):
     def passages(self, since: dt.date, individuals: set[str] | None = None
                  ) -> list[PassageRecord]: ...
 
-    def passage_keys(self, since: dt.date) -> list[tuple[str, str]]:
-        """``(external_id, individual)`` of the passages since ``since``: cheaper to read
-        than the passages when most are already on the hosted side."""
+    def passage_ids(self, since: dt.date) -> list[str]:
+        """The ids of the passages since ``since``: cheaper to read than the passages when
+        they are all on the hosted side already."""
 
     def record_payment(self, payment: PaymentRecord) -> Written: ...
 

@@ -101,16 +101,13 @@ class SqlBackOffice:
                                           who.in_(_keys(who, chunk)))]
         return self._convert(rows, lambda row: passage_from(row, self.config.money))
 
-    def passage_keys(self, since: dt.date) -> list[tuple[str, str]]:
-        """``(external_id, individual)`` of the passages since ``since``, reading only these
-        two columns."""
+    def passage_ids(self, since: dt.date) -> list[str]:
         entity, table = self._table("passages")
-        columns = [table.c[entity.columns[field]] for field in ("external_id", "individual")]
+        query = (select(table.c[entity.columns["external_id"]])
+                 .where(table.c[entity.columns["day"]] >= since))
         try:
             with self.engine.connect() as connection:
-                rows = connection.execute(
-                    select(*columns).where(table.c[entity.columns["day"]] >= since)).all()
-                return [(text(key), text(individual)) for key, individual in rows]
+                return list(map(text, connection.scalars(query).all()))
         except SQLAlchemyError as exc:
             raise BackOfficeError(_("back office unreachable: %(error)s",
                                     error=_short(exc))) from None

@@ -214,17 +214,12 @@ class Streams:
     def _new_passages(self, since: dt.date,
                       wanted: set[str]) -> dict[str, list[PassageRecord]]:
         """The passages since ``since`` of ``wanted`` individuals that the hosted side has not
-        acknowledged. It never changes a recorded passage, so only new ones matter: their ids
-        are read for the whole window, the passages themselves only for the individuals who
-        have new ones (on the first run, every passage is new)."""
+        acknowledged. It never changes a recorded passage, so only new ones matter: when
+        every id of the window is acknowledged, the passages themselves are not read."""
         acknowledged = self.state.keys("passages")
-        if not acknowledged:
-            return self._passages_by_individual(since, wanted)
-        owners = {individual for key, individual in self.backoffice.passage_keys(since)
-                  if key not in acknowledged and individual in wanted}
-        if not owners:
+        if acknowledged and acknowledged.issuperset(self.backoffice.passage_ids(since)):
             return {}
-        grouped = self._passages_by_individual(since, owners)
+        grouped = self._passages_by_individual(since, wanted)
         return {individual: fresh for individual, rows in grouped.items()
                 if (fresh := [p for p in rows if p.external_id not in acknowledged])}
 
