@@ -68,6 +68,11 @@ class DocumentType(TenantMixin, Model):
     label: Mapped[str] = mapped_column(String(100))
 
 
+def display_name(legal_name: str | None, last_name: str | None, first_name: str | None) -> str:
+    """A trader's name on screens and invoices: the legal name, or else the person's name."""
+    return legal_name or f"{last_name} {first_name}".strip()
+
+
 class Trader(TenantMixin, Model):
     """A non-sedentary trader (commerçant non sédentaire)."""
 
@@ -112,7 +117,7 @@ class Trader(TenantMixin, Model):
 
     @property
     def display_name(self) -> str:
-        return self.legal_name or f"{self.last_name} {self.first_name}".strip()
+        return display_name(self.legal_name, self.last_name, self.first_name)
 
 
 class Employee(TenantMixin, Model):

@@ -17,7 +17,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+import attrs
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from regie.api import (
@@ -37,7 +38,7 @@ from regie.api import (
 from regie.api import gettext as _
 from regie_markets.billing import settings_of
 from regie_markets.invoicing.pdf import InvoiceBook, InvoiceData, Issuer, Line, write_index
-from regie_markets.models import ACCOUNT_KIND, Market, Ticket, Trader
+from regie_markets.models import ACCOUNT_KIND, Market, Ticket, Trader, display_name
 from regie_markets.office_models import (
     DONE,
     FAILED,
@@ -210,8 +211,8 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
         postings: list[Posting] = []
         entry_ids: list[int] = []
         tickets = 0
-        for done, (invoice, lines) in enumerate(_with_lines(session, establishment, invoices),
-                                                start=1):
+        for done, (invoice, lines) in enumerate(
+                _with_lines(session, establishment, run, invoices), start=1):
             data = InvoiceData(
                 number=invoice.number, month=run.month, issued_on=issued, due_on=due,
                 trader_number=invoice.trader_number, legal_name=invoice.legal_name,
@@ -219,9 +220,9 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
                 amount=invoice.amount, lines=lines)
             book.add(data)
             if not markets or markets[-1][0] != invoice.market_name:
-                markets.append([invoice.market_name, 0, invoice.row.first_page, 0])
+                markets.append([invoice.market_name, 0, invoice.first_page, 0])
             markets[-1][1] += 1
-            markets[-1][3] = invoice.row.first_page + 1
+            markets[-1][3] = invoice.first_page + 1
             tickets += len(lines)
             postings.append(Posting(accounts[str(invoice.trader_number)], -invoice.amount,
                                     ENTRY_KIND, _("Invoice %(number)s", number=invoice.number),
@@ -241,8 +242,9 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
         for path in partial:
             path.unlink(missing_ok=True)
         raise
-    for invoice, entry_id in zip(invoices, entry_ids, strict=True):
-        invoice.row.entry_id = entry_id
+    session.execute(update(Invoice), [
+        {"id": invoice.invoice_id, "entry_id": entry_id}
+        for invoice, entry_id in zip(invoices, entry_ids, strict=True)])
     instance = Path(ctx.runtime.config.instance)
     run.state, run.finished_at = DONE, utcnow()
     run.invoice_count, run.ticket_count = len(invoices), tickets
@@ -257,21 +259,26 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
     return {"invoices": len(invoices), "tickets": tickets, "amount": run.total_amount}
 
 
+@attrs.frozen
 class _Planned:
-    """An invoice being made: its row, and what the PDF prints."""
+    """An invoice made (its row is written): what the PDF and the ledger need of it."""
 
-    __slots__ = ("address", "amount", "legal_name", "market_name", "number", "row", "siret",
-                 "trader_number")
-
-    def __init__(self, **values) -> None:
-        for key, value in values.items():
-            setattr(self, key, value)
+    invoice_id: int
+    number: str
+    first_page: int
+    trader_number: int
+    legal_name: str
+    address: str
+    siret: str
+    market_name: str
+    amount: int
 
 
 def _plan(session: Session, establishment: Establishment, run: InvoicingRun,
           issued: dt.date) -> list[_Planned]:
     """One invoice per trader with tickets in the month, numbered in the order of the PDF:
-    by distribution market (where the trader had most tickets), then legal name."""
+    by distribution market (where the trader had most tickets), then legal name. The invoice
+    rows are written at once; they are not kept as ORM objects (a month has thousands)."""
     subquery = month_tickets(establishment, run.month).subquery()
     counts = session.execute(
         select(subquery.c.trader_id, subquery.c.market_id, func.count(), func.sum(
@@ -281,10 +288,16 @@ def _plan(session: Session, establishment: Establishment, run: InvoicingRun,
     for trader_id, market_id, count, amount in counts:
         per_market[trader_id][market_id] = count
         amounts[trader_id] += int(amount or 0)
+    if not per_market:
+        return []
     market_names = dict(session.execute(select_for(establishment, Market)
                                         .with_only_columns(Market.id, Market.name)).all())
-    traders = {trader.id: trader for trader in session.scalars(
-        select_for(establishment, Trader, Trader.id.in_(list(per_market))))}
+    traders = {trader.id: trader for trader in session.execute(
+        select_for(establishment, Trader, Trader.id.in_(list(per_market))).with_only_columns(
+            Trader.id, Trader.number, Trader.legal_name, Trader.last_name, Trader.first_name,
+            Trader.address, Trader.postcode, Trader.city, Trader.siret))}
+    names = {trader_id: display_name(trader.legal_name, trader.last_name, trader.first_name)
+             for trader_id, trader in traders.items()}
 
     def distribution(trader_id: int) -> int:
         return min(per_market[trader_id].items(),
@@ -292,28 +305,28 @@ def _plan(session: Session, establishment: Establishment, run: InvoicingRun,
 
     order = sorted(per_market, key=lambda trader_id: (
         market_names.get(distribution(trader_id), ""), distribution(trader_id),
-        traders[trader_id].display_name.lower(), traders[trader_id].number))
-    planned = []
+        names[trader_id].lower(), traders[trader_id].number))
+    rows = []
     width = max(4, len(str(len(order))))
     for rank, trader_id in enumerate(order, start=1):
         trader = traders[trader_id]
         market_id = distribution(trader_id)
-        address = "\n".join(part for part in (trader.address,
-                                              f"{trader.postcode} {trader.city}".strip()) if part)
-        row = Invoice(
-            establishment_id=establishment.id, run_id=run.id, trader_id=trader_id,
-            number=f"{run.month:%Y-%m}-{rank:0{width}d}", month=run.month, issued_on=issued,
-            market_id=market_id, market_name=market_names.get(market_id, ""),
-            trader_number=trader.number, legal_name=trader.display_name, address=address,
-            amount=amounts[trader_id], ticket_count=sum(per_market[trader_id].values()),
-            first_page=2 * rank - 1)
-        planned.append(_Planned(row=row, number=row.number,
-                                trader_number=trader.number, legal_name=row.legal_name,
-                                address=address, siret=trader.siret or "",
-                                market_name=row.market_name, amount=row.amount))
-    session.add_all([item.row for item in planned])
-    session.flush()
-    return planned
+        rows.append({
+            "establishment_id": establishment.id, "run_id": run.id, "trader_id": trader_id,
+            "number": f"{run.month:%Y-%m}-{rank:0{width}d}", "month": run.month,
+            "issued_on": issued, "market_id": market_id,
+            "market_name": market_names.get(market_id, ""), "trader_number": trader.number,
+            "legal_name": names[trader_id],
+            "address": "\n".join(part for part in (
+                trader.address, f"{trader.postcode} {trader.city}".strip()) if part),
+            "amount": amounts[trader_id], "ticket_count": sum(per_market[trader_id].values()),
+            "first_page": 2 * rank - 1})
+    ids = session.scalars(insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True),
+                          rows).all()
+    return [_Planned(invoice_id, row["number"], row["first_page"], row["trader_number"],
+                     row["legal_name"], row["address"], traders[row["trader_id"]].siret or "",
+                     row["market_name"], row["amount"])
+            for invoice_id, row in zip(ids, rows, strict=True)]
 
 
 def tariff_label(demonstrator: bool, badge: bool, blocking: bool) -> str:
@@ -321,7 +334,7 @@ def tariff_label(demonstrator: bool, badge: bool, blocking: bool) -> str:
     return label + "+" * (int(badge) + int(blocking))
 
 
-def _with_lines(session: Session, establishment: Establishment,
+def _with_lines(session: Session, establishment: Establishment, run: InvoicingRun,
                 planned: list[_Planned]) -> Iterator[tuple[_Planned, list[Line]]]:
     """Each planned invoice with its ticket lines, read in PDF order in one stream (the
     invoice numbers sort like the PDF), the invoice lines written in batches as they go.
@@ -331,14 +344,12 @@ def _with_lines(session: Session, establishment: Establishment,
     by_number = {item.number: item for item in planned}
     market_names = dict(session.execute(select_for(establishment, Market)
                                         .with_only_columns(Market.id, Market.name)).all())
-    run_id = planned[0].row.run_id
-    month = planned[0].row.month
     rows = session.execute(
-        month_tickets(establishment, month)
+        month_tickets(establishment, run.month)
         .with_only_columns(Invoice.number, Ticket.id, Ticket.market_id, Ticket.day,
                            Ticket.metres, Ticket.demonstrator, Ticket.badge_surcharge,
                            Ticket.blocking_surcharge, Ticket.amount)
-        .join(Invoice, (Invoice.trader_id == Ticket.trader_id) & (Invoice.run_id == run_id))
+        .join(Invoice, (Invoice.trader_id == Ticket.trader_id) & (Invoice.run_id == run.id))
         .order_by(Invoice.number, Ticket.day, Ticket.id)
         .execution_options(yield_per=LINE_BATCH))
     pending_rows: list[dict] = []
@@ -355,7 +366,7 @@ def _with_lines(session: Session, establishment: Establishment,
         market = market_names.get(row.market_id, "")
         tariff = tariff_label(row.demonstrator, row.badge_surcharge, row.blocking_surcharge)
         lines.append(Line(row.day, market, row.metres, tariff, row.amount))
-        pending_rows.append({"establishment_id": establishment.id, "invoice_id": current.row.id,
+        pending_rows.append({"establishment_id": establishment.id, "invoice_id": current.invoice_id,
                              "ticket_id": row.id, "day": row.day, "market_name": market,
                              "metres": row.metres, "tariff": tariff, "amount": row.amount})
     if current is not None:
