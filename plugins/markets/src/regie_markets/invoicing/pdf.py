@@ -17,7 +17,9 @@ from pathlib import Path
 import attrs
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
 
 from regie.api import PDF_FONT, PDF_FONT_BOLD, Money, format_money, register_pdf_fonts
 
@@ -26,6 +28,7 @@ MARGIN = 50
 LINE = 12.5
 DETAIL_ROWS = 56
 """Ticket rows per column on the detail page (two columns)."""
+DETAIL_SIZE = 8
 
 TEXTS = {
     "fr": {
@@ -197,11 +200,14 @@ def draw_invoice(book: InvoiceBook, invoice: InvoiceData) -> None:
 
 
 def _draw_detail(book: InvoiceBook, invoice: InvoiceData) -> None:
+    """The ticket rows, in two columns. They go in one text object: drawn string by string,
+    each of the hundred strings of a page would cost a text object of its own."""
     canvas, text, money = book.canvas, book.text, book.money
     canvas.setFont(PDF_FONT_BOLD, 11)
     canvas.drawString(MARGIN, HEIGHT - MARGIN, f"{text['detail']} — {invoice.number} — "
                                                f"{invoice.legal_name}")
-    canvas.setFont(PDF_FONT, 8)
+    rows = canvas.beginText()
+    rows.setFont(PDF_FONT, DETAIL_SIZE)
     lines = list(invoice.lines)
     capacity = 2 * DETAIL_ROWS
     shown = lines if len(lines) <= capacity else lines[:capacity - 1]
@@ -210,17 +216,28 @@ def _draw_detail(book: InvoiceBook, invoice: InvoiceData) -> None:
         column, row = divmod(index, DETAIL_ROWS)
         x = MARGIN + column * column_width
         y = HEIGHT - MARGIN - 25 - row * 12
-        canvas.drawString(x, y, line.day.strftime("%d/%m"))
-        canvas.drawString(x + 30, y, line.market[:22])
-        canvas.drawRightString(x + 150, y, f"{line.metres} m")
-        canvas.drawString(x + 155, y, line.tariff[:10])
-        canvas.drawRightString(x + column_width - 10, y, money(line.amount))
+        _put(rows, x, y, line.day.strftime("%d/%m"))
+        _put(rows, x + 30, y, line.market[:22])
+        _put_right(rows, x + 150, y, f"{line.metres} m")
+        _put(rows, x + 155, y, line.tariff[:10])
+        _put_right(rows, x + column_width - 10, y, money(line.amount))
     if len(shown) < len(lines):
         rest = lines[len(shown):]
         x = MARGIN + column_width
         y = HEIGHT - MARGIN - 25 - (DETAIL_ROWS - 1) * 12
-        canvas.drawString(x, y, f"+ {len(rest)} {text['more']}")
-        canvas.drawRightString(x + column_width - 10, y, money(sum(r.amount for r in rest)))
+        _put(rows, x, y, f"+ {len(rest)} {text['more']}")
+        _put_right(rows, x + column_width - 10, y, money(sum(r.amount for r in rest)))
+    canvas.drawText(rows)
+
+
+def _put(text: PDFTextObject, x: float, y: float, value: str) -> None:
+    text.setTextOrigin(x, y)
+    text.textOut(value)
+
+
+def _put_right(text: PDFTextObject, x: float, y: float, value: str) -> None:
+    """``value`` ending at ``x``, in the detail's font."""
+    _put(text, x - stringWidth(value, PDF_FONT, DETAIL_SIZE), y, value)
 
 
 def write_index(path: Path, issuer: Issuer, title: str,
