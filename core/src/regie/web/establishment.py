@@ -58,9 +58,14 @@ def _modules_for_user() -> list[dict]:
 
 
 def _module_texts(locale: str) -> dict[str, tuple[str, str]]:
-    """Blueprint → (menu label, plugin description) in ``locale``, kept by the application:
-    translating the plugins' lazy strings twice per page was a tenth of the home page's time."""
-    by_locale = current_app.extensions.setdefault("regie_module_texts", {})
+    """Blueprint → (menu label, plugin description) in ``locale``."""
+    return _translated("regie_module_texts", locale)
+
+
+def _translated(store: str, locale: str) -> dict:
+    """The application's ``store`` of plugins' lazy strings translated to ``locale``:
+    translating them for every page was a tenth of the home page's time."""
+    by_locale = current_app.extensions.setdefault(store, {})
     return by_locale.setdefault(locale, {})
 
 
@@ -88,8 +93,10 @@ def member_home():
                                                  enabled=g.enabled_plugins)
                if widget.permission is None or can(widget.permission)]
     widgets.sort(key=lambda widget: widget.position)
-    rendered = [(widget, html) for widget in widgets
-                if (html := _render_widget(widget)) is None or html.strip()]
+    labels = _translated("regie_widget_labels", str(get_locale()))
+    rendered = [(labels.get(widget.name) or labels.setdefault(widget.name, str(widget.label)),
+                 html)
+                for widget in widgets if (html := _render_widget(widget)) is None or html.strip()]
     return render_template("establishment/home.html", modules=modules_for_user(),
                            widgets=rendered)
 
