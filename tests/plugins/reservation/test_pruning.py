@@ -82,3 +82,10 @@ def test_the_daily_task_uses_the_school_setting(sync_api, pay, regie_runtime, re
     [outcome] = run_now(regie_runtime, task.name, "college-jean-moulin")
     assert outcome.error == ""
     assert kept(session) == ["98"]
+
+
+def test_a_school_cannot_keep_web_payments_less_than_a_day(make_establishment):
+    from regie.api import Veto
+
+    with pytest.raises(Veto, match="at least one day"):
+        make_establishment(plugins={"reservation": {"web_payments_kept_days": 0}})

@@ -22,3 +22,6 @@ def check(settings: dict[str, Any]) -> None:
         raise Veto(_("The minimum top-up must be at least 1."))
     if high < low:
         raise Veto(_("The maximum top-up cannot be below the minimum."))
+    if settings.get("web_payments_kept_days", 90) < 1:
+        raise Veto(_("Web payments must be kept at least one day after the back office has "
+                     "them."))
