@@ -12,7 +12,13 @@ from markupsafe import Markup
 
 from regie.db.models import Job
 from regie.db.tenancy import get_for
-from regie.web.context import can, current_runtime, db_session, require_permission
+from regie.web.context import (
+    can,
+    current_runtime,
+    db_session,
+    permissions,
+    require_permission,
+)
 from regie.web.jobs import render_job
 from regie.web.mounting import establishment_blueprint
 
@@ -20,20 +26,30 @@ bp = establishment_blueprint("establishment", __name__)
 log = logging.getLogger("regie.web")
 
 MANAGE = "establishment.manage"
+#: Module lists kept per application before starting again.
+MODULES_KEPT = 1024
 
 
 def modules_for_user() -> list[dict]:
     """The enabled plugins' menu entries the signed-in user may open, in hook order, labels in
-    the page's language (computed once per request: the menu and the home page's cards both
-    show them)."""
+    the page's language. Kept by the application per enabled plugins, permissions and
+    language (the menu and the home page's cards show them on every page): read-only."""
     if "modules_for_user" not in g:
-        g.modules_for_user = _modules_for_user()
+        locale = str(get_locale())
+        key = (tuple(g.enabled_plugins), permissions(), locale)
+        kept = current_app.extensions.setdefault("regie_modules", {})
+        modules = kept.get(key)
+        if modules is None:
+            if len(kept) >= MODULES_KEPT:
+                kept.clear()
+            modules = kept[key] = _modules_for_user(locale)
+        g.modules_for_user = modules
     return g.modules_for_user
 
 
-def _modules_for_user() -> list[dict]:
+def _modules_for_user(locale: str) -> list[dict]:
     engine = current_runtime().engine
-    texts = _module_texts(str(get_locale()))
+    texts = _module_texts(locale)
     modules = []
     for entry in engine.entries("regie_blueprints"):
         declared = entry.item
