@@ -102,6 +102,15 @@ def test_every_bad_line_is_rejected_with_its_reason_and_good_lines_join_the_batc
         (1, 4, False, False), (2, 6, True, True), (0, 3, False, False)]
 
 
+def test_digits_that_are_not_plain_numbers_are_rejected_not_crashing(regie, batch):
+    answer = upload(regie, "²;1;7;4;;;;\n1;¹;7;4;;;;\n2;1;7;²;;;;\n3;1;7;4;;;;\n")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "1 reading imported" in page and "3 lines not imported" in page
+    for reason in ("is not a number", "unknown batch", "out of range"):
+        assert reason in page
+
+
 def test_file_level_problems_import_nothing(regie, batch, session):
     latin1 = upload(regie, "1;1;7;4;;;;\n2;1;3;6;;;;é".encode("latin-1"))
     assert latin1.status_code == 422 and "not UTF-8" in latin1.get_data(as_text=True)
