@@ -1,6 +1,8 @@
 """Demonstration data for ``regie demo``: Kremenchuk's settlement centre with 5 000 subscriber
-accounts, 6 services of 5 payees, 12 months of accruals and 2 desks (one with an inter-city
-contract). Rows go in by bulk inserts, so the whole lot takes a few seconds."""
+accounts, 6 services of 5 payees, 12 months of accruals, 2 desks (one with an inter-city
+contract) and the morning's bills at the first desk, so the day's registers have lines. Rows
+go in by bulk inserts and the bills through the cashier's own service, so the whole lot takes
+a few seconds."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from regie.api import Establishment, User
 from regie_billpay.accruals import add_months, month_start
-from regie_billpay.bills import local_now
+from regie_billpay.bills import Part, local_now, pay
 from regie_billpay.models import (
     Accrual,
     City,
@@ -50,8 +52,12 @@ SURNAMES = ("Петренко", "Коваленко", "Бондаренко", "�
 HEATING_MONTHS = {1, 2, 3, 4, 10, 11, 12}
 
 
+#: Bills paid at the first desk this morning.
+BILLS_TODAY = 30
+
+
 def fill(session: Session, establishment: Establishment, accounts: int = 5000,
-         months: int = 12) -> None:
+         months: int = 12, runtime=None) -> None:
     rng = random.Random(2009)  # noqa: S311  (deterministic demonstration data)
     place = establishment.id
     _no_certificate_in_demo(establishment)
@@ -72,8 +78,9 @@ def fill(session: Session, establishment: Establishment, accounts: int = 5000,
                   inter_city=True, opens_at=dt.time(9, 0), closes_at=dt.time(19, 0))]
     session.add_all([*services, *desks])
     session.flush()
-    for user_id in session.scalars(select(User.id).where(User.is_superuser)):
-        session.add(DeskCashier(establishment_id=place, desk_id=desks[0].id, user_id=user_id))
+    cashiers = list(session.scalars(select(User).where(User.is_superuser).order_by(User.id)))
+    for cashier in cashiers:
+        session.add(DeskCashier(establishment_id=place, desk_id=desks[0].id, user_id=cashier.id))
     session.execute(insert(Subscriber), [_subscriber(rng, place, kremenchuk.id, number)
                                          for number in range(accounts)])
     ids = list(session.scalars(select(Subscriber.id).where(
@@ -96,6 +103,25 @@ def fill(session: Session, establishment: Establishment, accounts: int = 5000,
             rows = []
     if rows:
         session.connection().execute(insert(Accrual.__table__), rows)
+    if cashiers and runtime is not None:
+        _morning_bills(session, runtime, establishment, desks[0], cashiers[0], rng, ids,
+                       periods[-1])
+
+
+def _morning_bills(session: Session, runtime, establishment: Establishment, desk: Desk,
+                   cashier: User, rng: random.Random, subscriber_ids: list[int],
+                   period: dt.date) -> None:
+    """:data:`BILLS_TODAY` subscribers pay last month's water and upkeep in cash."""
+    for number, subscriber_id in enumerate(rng.sample(subscriber_ids, BILLS_TODAY)):
+        owed = session.execute(
+            select(Accrual.service_id, Accrual.amount)
+            .join(Service, Service.id == Accrual.service_id)
+            .where(Accrual.subscriber_id == subscriber_id, Accrual.period == period,
+                   Service.code.in_(("WATER", "HOUSE")))).all()
+        pay(session, establishment, desk=desk, cashier=cashier,
+            subscriber=session.get(Subscriber, subscriber_id),
+            parts=[Part(service_id, period, amount) for service_id, amount in owed],
+            request_key=f"demo-{number}", runtime=runtime)
 
 
 def _subscriber(rng: random.Random, place: int, city_id: int, number: int) -> dict:

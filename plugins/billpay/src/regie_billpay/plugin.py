@@ -71,7 +71,7 @@ def regie_roles():
 
 
 @hookimpl
-def regie_demo_data(session, establishment):
+def regie_demo_data(session, establishment, runtime):
     from regie_billpay.demo import fill
 
-    fill(session, establishment)
+    fill(session, establishment, runtime=runtime)
