@@ -51,7 +51,8 @@ from regie_markets.office_models import (
 
 JOB_TARGET = "regie_markets.invoicing.treatment:invoice_month"
 ENTRY_KIND = "markets.invoice"
-LINE_BATCH = 2000
+#: Traders whose tickets are read (and invoice lines written) at once.
+TRADER_BATCH = 500
 #: Debts posted to the ledger at once (their entries are not all held until the end).
 POSTING_BATCH = 500
 ABANDONED_AFTER = dt.timedelta(hours=2)
@@ -264,6 +265,7 @@ class _Planned:
     """An invoice made (its row is written): what the PDF and the ledger need of it."""
 
     invoice_id: int
+    trader_id: int
     number: str
     first_page: int
     trader_number: int
@@ -323,9 +325,9 @@ def _plan(session: Session, establishment: Establishment, run: InvoicingRun,
             "first_page": 2 * rank - 1})
     ids = session.scalars(insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True),
                           rows).all()
-    return [_Planned(invoice_id, row["number"], row["first_page"], row["trader_number"],
-                     row["legal_name"], row["address"], traders[row["trader_id"]].siret or "",
-                     row["market_name"], row["amount"])
+    return [_Planned(invoice_id, row["trader_id"], row["number"], row["first_page"],
+                     row["trader_number"], row["legal_name"], row["address"],
+                     traders[row["trader_id"]].siret or "", row["market_name"], row["amount"])
             for invoice_id, row in zip(ids, rows, strict=True)]
 
 
@@ -336,43 +338,38 @@ def tariff_label(demonstrator: bool, badge: bool, blocking: bool) -> str:
 
 def _with_lines(session: Session, establishment: Establishment, run: InvoicingRun,
                 planned: list[_Planned]) -> Iterator[tuple[_Planned, list[Line]]]:
-    """Each planned invoice with its ticket lines, read in PDF order in one stream (the
-    invoice numbers sort like the PDF), the invoice lines written in batches as they go.
-
-    Nothing the stream reads is written while it runs (pages are known beforehand, ledger
-    entry ids are set after it)."""
-    by_number = {item.number: item for item in planned}
+    """Each planned invoice with its ticket lines, in PDF order, the tickets read and the
+    invoice lines written for TRADER_BATCH traders at a time: a few queries for a month, and
+    none joins the invoices just written (PostgreSQL has no statistics on them yet and chose
+    a nested loop over every ticket of the establishment)."""
     market_names = dict(session.execute(select_for(establishment, Market)
                                         .with_only_columns(Market.id, Market.name)).all())
-    rows = session.execute(
-        month_tickets(establishment, run.month)
-        .with_only_columns(Invoice.number, Ticket.id, Ticket.market_id, Ticket.day,
-                           Ticket.metres, Ticket.demonstrator, Ticket.badge_surcharge,
-                           Ticket.blocking_surcharge, Ticket.amount)
-        .join(Invoice, (Invoice.trader_id == Ticket.trader_id) & (Invoice.run_id == run.id))
-        .order_by(Invoice.number, Ticket.day, Ticket.id)
-        .execution_options(yield_per=LINE_BATCH))
-    pending_rows: list[dict] = []
-    current: _Planned | None = None
-    lines: list[Line] = []
-    for row in rows:
-        if current is None or row.number != current.number:
-            if current is not None:
-                yield current, lines
-            current, lines = by_number[row.number], []
-            if len(pending_rows) >= LINE_BATCH:
-                session.execute(insert(InvoiceLine), pending_rows)
-                pending_rows.clear()
-        market = market_names.get(row.market_id, "")
-        tariff = tariff_label(row.demonstrator, row.badge_surcharge, row.blocking_surcharge)
-        lines.append(Line(row.day, market, row.metres, tariff, row.amount))
-        pending_rows.append({"establishment_id": establishment.id, "invoice_id": current.invoice_id,
-                             "ticket_id": row.id, "day": row.day, "market_name": market,
-                             "metres": row.metres, "tariff": tariff, "amount": row.amount})
-    if current is not None:
-        yield current, lines
-    if pending_rows:
-        session.execute(insert(InvoiceLine), pending_rows)
+    for start in range(0, len(planned), TRADER_BATCH):
+        chunk = planned[start:start + TRADER_BATCH]
+        lines: dict[int, list[Line]] = {item.trader_id: [] for item in chunk}
+        rows: dict[int, list[dict]] = {item.trader_id: [] for item in chunk}
+        invoice_ids = {item.trader_id: item.invoice_id for item in chunk}
+        for ticket in session.execute(
+                month_tickets(establishment, run.month)
+                .with_only_columns(Ticket.trader_id, Ticket.id, Ticket.market_id, Ticket.day,
+                                   Ticket.metres, Ticket.demonstrator, Ticket.badge_surcharge,
+                                   Ticket.blocking_surcharge, Ticket.amount)
+                .where(Ticket.trader_id.in_(list(lines)))
+                .order_by(Ticket.day, Ticket.id)):
+            market = market_names.get(ticket.market_id, "")
+            tariff = tariff_label(ticket.demonstrator, ticket.badge_surcharge,
+                                  ticket.blocking_surcharge)
+            lines[ticket.trader_id].append(
+                Line(ticket.day, market, ticket.metres, tariff, ticket.amount))
+            rows[ticket.trader_id].append({
+                "establishment_id": establishment.id,
+                "invoice_id": invoice_ids[ticket.trader_id], "ticket_id": ticket.id,
+                "day": ticket.day, "market_name": market, "metres": ticket.metres,
+                "tariff": tariff, "amount": ticket.amount})
+        session.execute(insert(InvoiceLine), [row for item in chunk
+                                              for row in rows[item.trader_id]])
+        for item in chunk:
+            yield item, lines.pop(item.trader_id)
 
 
 def get_run(session: Session, establishment: Establishment, run_id: int) -> InvoicingRun | None:
