@@ -14,12 +14,12 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from regie.i18n import LOCALES
+from regie.i18n import translation_directories as catalogs
 from regie.services import audit
 from regie.testing import WebClient
 from regie.testing.plugin import PASSWORD
 from regie.translations import DIRECTORY, KEYWORDS, METHOD_MAP_FILE, SOURCES
 from regie.web import create_app
-from regie.web.app import translation_directories
 
 COMPLETE = ("fr", "uk")
 
@@ -142,6 +142,9 @@ def test_ukrainian_plurals_on_a_page(signed_in, make_user, make_establishment, r
 
 def test_plugin_catalogs_are_loaded_after_the_core_ones(regie_runtime, tmp_path, monkeypatch,
                                                         make_establishment, make_user):
+    def translation_directories(runtime):
+        return catalogs(plugin.module for plugin in runtime.engine.plugins.values())
+
     assert translation_directories(regie_runtime)[-1] == str(DIRECTORY)
     plugin = regie_runtime.engine.plugins["markets"]
     folder = tmp_path / "regie_markets_copy" / "translations" / "fr" / "LC_MESSAGES"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from pathlib import Path
 from typing import Any
 
 from babel import Locale
@@ -15,13 +14,12 @@ from flask_wtf.csrf import CSRFProtect
 
 from regie.config import Config
 from regie.i18n import lazy_gettext as _l
+from regie.i18n import translation_directories
 from regie.runtime import Runtime
 from regie.web import context, security
 from regie.web.auth import LoginUser
 
 log = logging.getLogger("regie.web")
-
-CORE_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
@@ -51,7 +49,8 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=cfg["default_locale"],
-        BABEL_TRANSLATION_DIRECTORIES=";".join(translation_directories(runtime)),
+        BABEL_TRANSLATION_DIRECTORIES=";".join(translation_directories(
+            plugin.module for plugin in runtime.engine.plugins.values())),
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         PREFERRED_URL_SCHEME="https" if cfg["base_url"].startswith("https") else "http",
     )
@@ -109,16 +108,6 @@ def _refuse_empty_secret():
     from regie.config import ConfigError
 
     raise ConfigError("regie.toml: key 'secret_key' is empty; run `regie init` to create one")
-
-
-def translation_directories(runtime: Runtime) -> list[str]:
-    """Where Flask-Babel looks for catalogs: each loaded plugin's ``translations`` folder (if
-    it ships one), then the core's, which wins when both translate the same message."""
-    folders = [Path(plugin.module.__file__).resolve().parent / "translations"
-               for plugin in runtime.engine.plugins.values()
-               if getattr(plugin.module, "__file__", None)]
-    folders = [folder for folder in dict.fromkeys(folders) if folder.is_dir()]
-    return [str(folder) for folder in [*folders, CORE_TRANSLATIONS]]
 
 
 def _select_locale() -> Locale:
