@@ -5,7 +5,7 @@ import contextlib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from regie.db.models import Establishment
 from regie.db.money import LedgerAccount, LedgerEntry, LedgerError
@@ -68,12 +68,17 @@ def test_many_entries_posted_at_once_chain_and_balance_as_one_by_one(regie_runti
     post(db, alice, 1000, kind="payment")
     with db.transaction() as session:
         accounts = {account.id: account for account in session.query(LedgerAccount)}
-        entries = ledger.post_entries(session, [
+        entry_ids = ledger.post_entries(session, [
             ledger.Posting(accounts[alice.id], -300, "invoice", "Invoice 2026-10-0001"),
             ledger.Posting(accounts[bruno.id], -450, "invoice", "Invoice 2026-10-0002"),
             ledger.Posting(accounts[alice.id], Money(-200, "EUR"), "invoice", "Invoice 3"),
         ])
-        assert [entry.id is not None for entry in entries] == [True] * 3
+        assert len(set(entry_ids)) == 3
+        assert [(e.id, e.amount) for e in session.scalars(
+            select(LedgerEntry).where(LedgerEntry.id.in_(entry_ids))
+            .order_by(LedgerEntry.sequence))] == list(zip(entry_ids, [-300, -450, -200],
+                                                         strict=True))
+        assert session.get(LedgerAccount, alice.id).balance == 500, "the session sees it"
     post(db, bruno, 50, kind="payment")
 
     with db.session() as session:

@@ -229,11 +229,11 @@ def _invoice(ctx: TaskContext, session: Session, run_id: int, actor: str,
                                     ENTRY_KIND, _("Invoice %(number)s", number=invoice.number),
                                     actor))
             if len(postings) == POSTING_BATCH:
-                entry_ids.extend(entry.id for entry in post_entries(session, postings))
+                entry_ids.extend(post_entries(session, postings))
                 postings.clear()
             if progress is not None and done % 100 == 0:
                 progress.advance(done)
-        entry_ids.extend(entry.id for entry in post_entries(session, postings))
+        entry_ids.extend(post_entries(session, postings))
         book.close()
         write_index(partial[1], issuer, f"{establishment.name} — {title}",
                     [tuple(entry) for entry in markets])

@@ -166,11 +166,11 @@ def _at_once(session: Session, establishment: Establishment, mode: str, as_of: d
                 else account_by_id(session, establishment, change.person.account_id)
                 for change in changes}
     postings = _postings(changes, accounts, known.pending)
-    entries = post_entries(session, [posting for _index, posting in postings])
+    entry_ids = post_entries(session, [posting for _index, posting in postings])
     entry_of, adjusted = {}, {}
-    for (index, posting), entry in zip(postings, entries, strict=True):
+    for (index, posting), entry_id in zip(postings, entry_ids, strict=True):
         if posting.kind == individuals.PASSAGE_ENTRY:
-            entry_of[index] = entry.id
+            entry_of[index] = entry_id
         else:
             adjusted[index] = posting.amount
     _insert_passages(session, establishment, changes, created, entry_of)
