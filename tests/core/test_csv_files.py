@@ -72,3 +72,14 @@ def test_rejects_give_a_readable_file_and_a_file_to_correct_and_import_again():
                       ["7", "metres out of range (1 to 30)", "7;12;-4"]]
     again = read_csv(rejects.lines_file(), columns=3, header=True)
     assert [line.cells for line in again] == [["3", "999", "6"], ["7", "12", "-4"]]
+
+
+def test_iter_csv_checks_the_file_when_it_starts_and_gives_records_one_by_one():
+    from regie.services.csv_files import iter_csv
+
+    records = iter_csv("1;2\n3;4;5\n", columns=3)
+    with pytest.raises(Invalid, match="Line 1 has 2 columns"):
+        next(records)
+    lines = list(iter_csv("a;b\n\n1;2\n\"x\ny\";3\n", header=True))
+    assert [(line.number, line.cells, line.raw) for line in lines] == [
+        (3, ["1", "2"], "1;2"), (4, ["x\ny", "3"], "\"x\ny\";3")]

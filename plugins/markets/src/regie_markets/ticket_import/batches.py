@@ -26,8 +26,8 @@ from regie.api import (
     Rejects,
     User,
     Veto,
+    iter_csv,
     lock,
-    read_csv,
     select_for,
     utcnow,
 )
@@ -91,12 +91,11 @@ def import_readings(session: Session, establishment: Establishment, data: bytes,
                     user: User | None, own_batches_only: bool = False) -> Outcome:
     """Read the CSV ``data`` into the readings of its batches; :class:`Invalid` for a file
     that cannot be read at all (encoding, separator, number of columns)."""
-    lines = read_csv(data, columns=COLUMNS)
     judge = _Judge.for_establishment(session, establishment, user=user,
                                      own_batches_only=own_batches_only)
     rejects = Rejects()
     rows: list[dict] = []
-    for line in lines:
+    for line in iter_csv(data, columns=COLUMNS):
         reason, row = judge(line.cells)
         if reason:
             rejects.add(line.number, reason, line.raw)
