@@ -31,10 +31,19 @@ from regie.documents.fonts import register as register_pdf_fonts
 from regie.i18n import gettext, in_locale, lazy_gettext, ngettext
 from regie.services.audit import latest as latest_audit_event
 from regie.services.audit import record as audit
-from regie.services.csv_files import CsvLine, Rejects, csv_bytes, csv_text, read_csv, safe_cell
+from regie.services.csv_files import (
+    CsvLine,
+    Rejects,
+    csv_bytes,
+    csv_text,
+    iter_csv,
+    read_csv,
+    safe_cell,
+)
 from regie.services.documents import fetch as fetch_document
 from regie.services.documents import store as store_document
 from regie.services.errors import Invalid, NotFound, Veto
+from regie.services.establishments import mark_changed as mark_establishment_changed
 from regie.services.jobs import Progress
 from regie.services.jobs import start as start_job
 from regie.services.ledger import (
@@ -105,6 +114,7 @@ from regie.web.context import (
     write_session,
 )
 from regie.web.downloads import csv_response, file_response
+from regie.web.widgets import cached_widget
 
 hookimpl = pluggy.HookimplMarker("regie")
 """Decorator marking a function of a plugin module as the implementation of a hook."""
@@ -164,6 +174,7 @@ __all__ = [
     "apply_notification",
     "audit",
     "available_payment_methods",
+    "cached_widget",
     "can",
     "cancel_payment",
     "create_payment",
@@ -184,10 +195,12 @@ __all__ = [
     "gettext",
     "hookimpl",
     "in_locale",
+    "iter_csv",
     "last_syncs",
     "latest_audit_event",
     "lazy_gettext",
     "lock",
+    "mark_establishment_changed",
     "ngettext",
     "open_account",
     "open_accounts",

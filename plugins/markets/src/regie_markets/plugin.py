@@ -10,6 +10,7 @@ from regie.api import (
     Setting,
     SyncSource,
     WebBlueprint,
+    cached_widget,
     hookimpl,
 )
 from regie.api import lazy_gettext as _l
@@ -139,15 +140,20 @@ def regie_dashboard_widgets():
     from regie_markets.dashboards.widgets import dashboard as office_dashboard
     from regie_markets.field import widgets
 
+    # Counts and statistics may be half a minute old; a new layout or new settings show at
+    # once (they change the establishment's version).
+    figures = cached_widget(ttl=30)
+    # Markup that depends only on the permissions and settings.
+    fixed = cached_widget(ttl=3600)
     return [
-        DashboardWidget("markets.profile", _l("Markets"), widgets.profile, position=10),
-        DashboardWidget("markets.scan_badge", _l("Scan badge PC"), widgets.scan_badge,
+        DashboardWidget("markets.profile", _l("Markets"), fixed(widgets.profile), position=10),
+        DashboardWidget("markets.scan_badge", _l("Scan badge PC"), fixed(widgets.scan_badge),
                         permission=FIELD, position=20),
         DashboardWidget("markets.badge_emulation", _l("Badge emulation"),
-                        widgets.badge_emulation, permission=FIELD, position=21),
+                        figures(widgets.badge_emulation), permission=FIELD, position=21),
         DashboardWidget("markets.badge_follow_up", _l("Badges to issue"),
-                        widgets.badge_follow_up, permission=TRADERS_EDIT, position=30),
-        DashboardWidget("markets.office", _l("Markets back office"), office_dashboard,
+                        figures(widgets.badge_follow_up), permission=TRADERS_EDIT, position=30),
+        DashboardWidget("markets.office", _l("Markets back office"), figures(office_dashboard),
                         permission=VIEW, position=15),
     ]
 

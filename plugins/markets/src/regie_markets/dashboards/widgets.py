@@ -20,7 +20,7 @@ from flask import render_template
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from regie.api import Establishment, can, db_session, select_for
+from regie.api import Establishment, can, db_session, mark_establishment_changed, select_for
 from regie.api import lazy_gettext as _l
 from regie_markets import billing
 from regie_markets.invoicing.treatment import first_of, local_today, next_month
@@ -220,4 +220,5 @@ def save_layout(session: Session, place: Establishment, profile: str,
     for name, position, arguments in entries:
         session.add(WidgetPlacement(establishment_id=place.id, profile=profile, widget=name,
                                     position=position, arguments=arguments))
+    mark_establishment_changed(place)
 
