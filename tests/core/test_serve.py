@@ -81,11 +81,17 @@ def interrupt(process: subprocess.Popen) -> str:
     return output
 
 
+def _default_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args: str) -> subprocess.Popen:
-    """``regie ARGS`` in a process group of its own, as a terminal starts a command."""
+    """``regie ARGS`` as a terminal starts a command: in a process group of its own, with
+    Ctrl+C's default action (a test run started in the background by a script inherits it
+    ignored, and Python then never raises KeyboardInterrupt)."""
     return subprocess.Popen([REGIE, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_default_ctrl_c)
 
 
 @pytest.mark.parametrize("server", ["gunicorn", "waitress", "dev"])
