@@ -77,13 +77,16 @@ def test_scan_in_ticket_mode_without_market_is_refused(field, make_market, make_
 def test_unknown_or_revoked_badge_says_so(field, make_trader, load, transaction):
     trader = make_trader(badge="04A003")
     old_token = load(Trader, trader).badge_token
-    with transaction() as (session, _place):
+    with transaction() as (session, place):
         from regie_markets import traders
 
-        traders.revoke_badge(session, session.get(Trader, trader))
+        traders.revoke_badge(session, place, session.get(Trader, trader))
     page = field.get(f"/lunel/markets/b/{old_token}")
-    assert page.status_code == 404
-    assert "unknown or was revoked" in page.get_data(as_text=True)
+    assert page.status_code == 410
+    assert "Revoked badge" in page.get_data(as_text=True)
+    unknown = field.get("/lunel/markets/b/never-issued")
+    assert unknown.status_code == 404 and "This badge is unknown" in unknown.get_data(
+        as_text=True)
     scan = field.get("/lunel/markets/field/scan?serial=NOPE")
     assert scan.status_code == 404 and "No trader has the badge NOPE" in scan.get_data(
         as_text=True)

@@ -120,6 +120,31 @@ class Trader(TenantMixin, Model):
         return display_name(self.legal_name, self.last_name, self.first_name)
 
 
+REVOCATION_REASONS = ("lost", "stolen", "defective", "replaced")
+
+
+class RevokedBadge(TenantMixin, Model):
+    """A badge that no longer opens the trader's record: the token of its URL (the QR code
+    printed on the card) and the serial of its chip, kept so that a scan of it says "revoked"
+    instead of "unknown". A row without token is a card replaced by another serial while the
+    URL stayed the same; without serial, a card that was never associated."""
+
+    __tablename__ = "markets_revoked_badge"
+    __table_args__ = (Index("ix_markets_revoked_badge_serial", "establishment_id", "serial"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trader_id: Mapped[int] = mapped_column(
+        ForeignKey("markets_trader.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    serial: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(20))
+    """One of :data:`REVOCATION_REASONS`."""
+    revoked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_by: Mapped[str] = mapped_column(String(150), default="")
+
+    trader: Mapped[Trader] = relationship(lazy="joined")
+
+
 class Employee(TenantMixin, Model):
     """A person who may stand for the trader on the market (spouse, partner, employee)."""
 

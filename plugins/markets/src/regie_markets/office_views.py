@@ -10,7 +10,16 @@ import base64
 import datetime as dt
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -39,6 +48,7 @@ from regie.api import gettext as _
 from regie_markets import billing, traders
 from regie_markets.dashboards import widgets as dashboards
 from regie_markets.exports import reports
+from regie_markets.field import revoked
 from regie_markets.invoicing import collect, search, treatment
 from regie_markets.invoicing.duplicate import duplicate
 from regie_markets.models import Market, Ticket, Trader
@@ -478,7 +488,8 @@ def sirene_upload():
 def _trader_by_token(session, token: str) -> Trader:
     trader = traders.by_token(session, current_establishment(), token)
     if trader is None or not trader.active:
-        abort(404)
+        page = revoked.refusal(token=token)
+        abort(make_response(page) if page else 404)
     return trader
 
 

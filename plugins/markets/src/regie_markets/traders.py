@@ -15,13 +15,23 @@ from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.fr import siret as stdnum_siret
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from regie.api import Establishment, Invalid, get_for, lock, open_account, select_for
+from regie.api import (
+    Establishment,
+    Invalid,
+    audit,
+    get_for,
+    lock,
+    open_account,
+    select_for,
+)
 from regie.api import gettext as _
 from regie_markets.models import (
     ACCOUNT_KIND,
+    REVOCATION_REASONS,
     Authorisation,
     Enrolment,
     Market,
+    RevokedBadge,
     SalesNature,
     Ticket,
     Trader,
@@ -161,9 +171,25 @@ def by_serial(session: Session, establishment: Establishment, serial: str) -> Tr
                                       Trader.badge_associated.is_(True))).first()
 
 
+def revoked_badge(session: Session, establishment: Establishment, *, token: str = "",
+                  serial: str = "") -> RevokedBadge | None:
+    """The latest revocation of the badge with this URL token or this serial, if any."""
+    token, serial = (token or "").strip(), (serial or "").strip()
+    if not token and not serial:
+        return None
+    query = select_for(establishment, RevokedBadge,
+                       RevokedBadge.token == token if token else RevokedBadge.serial == serial)
+    return session.scalars(query.order_by(RevokedBadge.revoked_at.desc(),
+                                          RevokedBadge.id.desc()).limit(1)).first()
+
+
 def associate_badge(session: Session, establishment: Establishment, trader: Trader,
-                    serial: str) -> None:
-    """Give the trader the badge of ``serial`` (typed, or by a USB reader that types it)."""
+                    serial: str, *, actor: str = "") -> None:
+    """Give the trader the badge of ``serial`` (typed, or by a USB reader that types it).
+
+    A different serial replaces the card the trader had: the old serial is kept as revoked
+    (``replaced``), so that its chip says so when scanned. The URL stays, since the new card
+    may already be printed with it; :func:`revoke_badge` is what changes the URL."""
     serial = (serial or "").strip()
     if not serial:
         raise Invalid({"serial": _("is required: scan the badge or type its serial number")})
@@ -174,15 +200,33 @@ def associate_badge(session: Session, establishment: Establishment, trader: Trad
     if owner is not None:
         raise Invalid({"serial": _("this badge belongs to trader %(number)d (%(name)s)",
                                    number=owner.number, name=owner.display_name)})
+    previous = trader.badge_serial if trader.badge_associated else None
+    if previous and previous != serial:
+        session.add(RevokedBadge(establishment_id=establishment.id, trader_id=trader.id,
+                                 serial=previous, reason="replaced", revoked_by=actor))
     trader.badge_serial, trader.badge_associated = serial, True
+    audit(session, "markets.badge_associated", establishment=establishment, actor=actor,
+          target=f"trader:{trader.number}", details={"serial": serial, "replaced": previous})
     session.flush()
 
 
-def revoke_badge(session: Session, trader: Trader) -> None:
-    """The badge is lost or defective: its URL stops working, a new one is issued."""
+def revoke_badge(session: Session, establishment: Establishment, trader: Trader, *,
+                 reason: str = "lost", actor: str = "") -> RevokedBadge:
+    """The badge is lost, stolen or defective: its URL and its serial stop opening the record
+    and, kept as revoked, say so when scanned; the trader gets a new URL for the next card."""
+    if reason not in REVOCATION_REASONS:
+        raise Invalid({"reason": _("choose why the badge is revoked")})
+    row = RevokedBadge(establishment_id=establishment.id, trader_id=trader.id,
+                       token=trader.badge_token,
+                       serial=trader.badge_serial if trader.badge_associated else None,
+                       reason=reason, revoked_by=actor)
+    session.add(row)
+    audit(session, "markets.badge_revoked", establishment=establishment, actor=actor,
+          target=f"trader:{trader.number}", details={"reason": reason, "serial": row.serial})
     trader.badge_serial, trader.badge_associated = None, False
     trader.badge_token = new_badge_token()
     session.flush()
+    return row
 
 
 def block(trader: Trader, reason: str, details: str = "") -> None:

@@ -26,6 +26,7 @@ from regie.api import (
 )
 from regie.api import gettext as _
 from regie_markets import badges, billing, selfservice, tickets, traders
+from regie_markets.field import revoked
 from regie_markets.field import views as field_views
 from regie_markets.models import (
     Authorisation,
@@ -33,6 +34,7 @@ from regie_markets.models import (
     Employee,
     Enrolment,
     Market,
+    RevokedBadge,
     SalesNature,
     Ticket,
     TicketChange,
@@ -114,9 +116,10 @@ def blueprint() -> Blueprint:
         """What a badge opens: the placier's current mode, or the trader's self-service."""
         trader = traders.by_token(request_db(), current_establishment(), token)
         if trader is None or not trader.active:
-            return render_template("markets/field/message.html", title=_("Unknown badge"),
-                                   text=_("This badge is unknown or was revoked: ask the "
-                                          "market office for a new one."), level="error"), 404
+            return revoked.refusal(token=token) or (render_template(
+                "markets/field/message.html", title=_("Unknown badge"),
+                text=_("This badge is unknown: check the address, or ask the market office."),
+                level="error"), 404)
         if current_user.is_authenticated and can(FIELD) and request.method == "GET":
             return field_views.placier_scan(trader)
         if request.method == "POST":
@@ -251,7 +254,11 @@ def blueprint() -> Blueprint:
         status = statuses([trader])[trader.id]
         data: dict[str, Any] = {}
         settings = _settings()
-        if tab == "employees":
+        if tab == "record":
+            data["revoked_badges"] = db.scalars(select_for(place, RevokedBadge,
+                                                           RevokedBadge.trader_id == trader.id)
+                                                .order_by(RevokedBadge.revoked_at.desc())).all()
+        elif tab == "employees":
             data["employees"] = db.scalars(select_for(place, Employee,
                                                       Employee.trader_id == trader.id)
                                            .order_by(Employee.last_name)).all()
@@ -315,7 +322,8 @@ def blueprint() -> Blueprint:
             db = request_db()
             try:
                 traders.associate_badge(db, current_establishment(), trader,
-                                        request.form.get("serial", ""))
+                                        request.form.get("serial", ""),
+                                        actor=current_user.username)
             except Invalid as exc:
                 db.rollback()
                 trader = _trader(trader_id)
@@ -331,9 +339,15 @@ def blueprint() -> Blueprint:
     @require_permission(EDIT)
     def trader_revoke(trader_id):
         db = request_db()
-        traders.revoke_badge(db, _trader(trader_id))
+        try:
+            traders.revoke_badge(db, current_establishment(), _trader(trader_id),
+                                 reason=request.form.get("reason", ""),
+                                 actor=current_user.username)
+        except Invalid as exc:
+            flash(str(exc.errors["reason"]), "error")
+            return redirect(url_for(".trader_page", trader_id=trader_id))
         db.commit()
-        flash(_("Badge revoked: its URL no longer works. Print and associate a new badge."),
+        flash(_("Badge revoked: scanning it now says so. Print and associate a new badge."),
               "success")
         return redirect(url_for(".trader_page", trader_id=trader_id))
 

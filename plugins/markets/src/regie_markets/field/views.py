@@ -10,7 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -24,6 +34,7 @@ from regie.api import (
 )
 from regie.api import gettext as _
 from regie_markets import placement, tickets, traders
+from regie_markets.field import revoked
 from regie_markets.field.summary import summary
 from regie_markets.models import Enrolment, Market, Ticket, Trader
 from regie_markets.settings import markets_settings, today_in
@@ -71,9 +82,12 @@ def _message(title: str, text: str, status: int = 200, level: str = "error"):
 
 
 def _trader_by_token(token: str) -> Trader:
+    """The trader of a badge URL a field form was posted to; a badge revoked since the scan
+    gets its page, and nothing is saved."""
     trader = traders.by_token(request_db(), current_establishment(), token)
     if trader is None or not trader.active:
-        abort(404)
+        page = revoked.refusal(token=token)
+        abort(make_response(page) if page else 404)
     return trader
 
 
@@ -238,8 +252,9 @@ def register(bp: Blueprint) -> None:
         serial = request.args.get("serial", "").strip()
         trader = traders.by_serial(request_db(), current_establishment(), serial)
         if trader is None:
-            return _message(_("Unknown badge"),
-                            _("No trader has the badge %(serial)s.", serial=serial or "-"), 404)
+            return revoked.refusal(serial=serial) or _message(
+                _("Unknown badge"), _("No trader has the badge %(serial)s.", serial=serial or "-"),
+                404)
         return redirect(url_for(".badge", token=trader.badge_token))
 
     @bp.route("/field/access-code/<token>", methods=["POST"])
