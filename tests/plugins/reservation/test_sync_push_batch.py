@@ -73,3 +73,19 @@ def test_a_passage_sent_by_two_items_is_recorded_for_the_first(sync_api, session
 
     assert [(r["passages_recorded"], r["passages_known"]) for r in results] == [(1, 0), (1, 1)]
     assert session.scalar(select(func.count()).select_from(Passage)) == 2
+
+
+def test_a_new_individual_sending_a_passage_recorded_for_another_records_it_once(
+        sync_api, session, school):
+    push(sync_api, [pupil("1001", passages=[("P1", "2026-11-16", 330)])])
+
+    results = push(sync_api, [
+        pupil("1002", passages=[("P1", "2026-11-16", 330), ("P2", "2026-11-17", 330)]),
+    ]).get_json()["results"]
+
+    assert [(r["status"], r["passages_recorded"], r["passages_known"]) for r in results] == [
+        ("created", 1, 1)]
+    assert dict(session.execute(select(Passage.external_id, Individual.external_id).join(
+        Individual, Individual.id == Passage.individual_id)).all()) == {
+        "P1": "1001", "P2": "1002"}
+    assert account_of(session, school, "1002").balance == -330

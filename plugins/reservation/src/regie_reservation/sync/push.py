@@ -43,6 +43,7 @@ from regie.api import gettext as _
 from regie_reservation import individuals
 from regie_reservation.individuals import IndividualData
 from regie_reservation.models import KINDS, Individual, Passage
+from regie_reservation.sync import bulk
 from regie_reservation.sync.models import SyncPayment
 
 MODES = ("periodic", "full", "refresh")
@@ -65,8 +66,8 @@ def push_individuals(session: Session, establishment: Establishment,
     if len(set(keys)) == len(keys):
         try:
             with session.begin_nested():
-                return _at_once(session, establishment, mode, as_of, items,
-                                _Known.load(session, establishment, items, through))
+                return _at_once(session, establishment, mode, as_of, items, _Known.load(
+                    session, establishment, items, through, new_people_have_none=True))
         except IntegrityError:
             pass
     return _one_by_one(session, establishment, mode, as_of, items,
@@ -83,16 +84,24 @@ class _Known:
     """Account → web payments the back office had not pulled when it read its balances."""
 
     @classmethod
-    def load(cls, session: Session, establishment: Establishment, items: list,
-             through: int) -> _Known:
+    def load(cls, session: Session, establishment: Establishment, items: list, through: int,
+             *, new_people_have_none: bool = False) -> _Known:
+        """With ``new_people_have_none``, the passages of individuals the hosted side does
+        not know yet are not looked up (a first push sends thousands): should one of them be
+        recorded already, for another individual, inserting it fails and the caller loads
+        everything again without this shortcut."""
         keys = [str(item.get("external_id", "")).strip() for item in items
                 if isinstance(item, dict)]
+        people = {person.external_id: person for chunk in _chunks(keys)
+                  for person in session.scalars(select_for(
+                      establishment, Individual, Individual.external_id.in_(chunk)))}
         passage_ids = [str(p.get("external_id", "")).strip() for item in items
                        if isinstance(item, dict) and isinstance(item.get("passages"), list)
+                       and (not new_people_have_none
+                            or str(item.get("external_id", "")).strip() in people)
                        for p in item["passages"] if isinstance(p, dict)]
         return cls(
-            {person.external_id: person for chunk in _chunks(keys) for person in session.scalars(
-                select_for(establishment, Individual, Individual.external_id.in_(chunk)))},
+            people,
             {external_id for chunk in _chunks(passage_ids) for external_id in session.scalars(
                 select(Passage.external_id).where(Passage.establishment_id == establishment.id,
                                                   Passage.external_id.in_(chunk)))},
@@ -165,7 +174,7 @@ def _at_once(session: Session, establishment: Establishment, mode: str, as_of: d
     accounts = {change.index: created[change.external_id].account if change.person is None
                 else account_by_id(session, establishment, change.person.account_id)
                 for change in changes}
-    postings = _postings(changes, accounts, known.pending)
+    postings = _postings(changes, accounts, known.pending, _Labels.current())
     entry_ids = post_entries(session, [posting for _index, posting in postings])
     entry_of, adjusted = {}, {}
     for (index, posting), entry_id in zip(postings, entry_ids, strict=True):
@@ -211,13 +220,23 @@ def _update_known(session: Session, establishment: Establishment, changes: list[
 def _insert_passages(session: Session, establishment: Establishment, changes: list[_Change],
                      created: dict[str, individuals.Created], entry_of: dict[int, int]) -> None:
     """One insert of every new passage, each with its item's debit entry."""
-    rows = [{"establishment_id": establishment.id, "individual_id": (
-        created[change.external_id].individual_id if change.person is None
-        else change.person.id), "external_id": passage_id, "day": day, "meal": meal,
-        "price": price, "entry_id": entry_of.get(change.index)}
-        for change in changes for passage_id, day, meal, price in change.fresh]
-    if rows:
-        session.execute(insert(Passage.__table__), rows)
+    columns: dict[str, list] = {name: [] for name in (
+        "individual_id", "external_id", "day", "meal", "price", "entry_id")}
+    for change in changes:
+        if not change.fresh:
+            continue
+        count = len(change.fresh)
+        individual_id = (created[change.external_id].individual_id if change.person is None
+                         else change.person.id)
+        columns["individual_id"] += [individual_id] * count
+        columns["entry_id"] += [entry_of.get(change.index)] * count
+        for passage_id, day, meal, price in change.fresh:
+            columns["external_id"].append(passage_id)
+            columns["day"].append(day)
+            columns["meal"].append(meal)
+            columns["price"].append(price)
+    bulk.insert_columns(session, Passage.__table__, {
+        "establishment_id": [establishment.id] * len(columns["external_id"]), **columns})
 
 
 def _full_change(index: int, item: Any, known: _Known) -> _Change:
@@ -255,8 +274,29 @@ def _take_login(change: _Change, owners: dict[str, str]) -> None:
         owners[login] = change.external_id
 
 
-def _postings(changes: list[_Change], accounts: dict[int, Any],
-              pending: dict[int, int]) -> list[tuple[int, Posting]]:
+@attrs.frozen
+class _Labels:
+    """The entries' labels in the request's language, translated once for all its items."""
+
+    meal: str
+    meals: str
+    confirmed: str
+
+    @classmethod
+    def current(cls) -> _Labels:
+        return cls(_("Meal of %(day)s"), _("%(count)s meals from %(first)s to %(last)s"),
+                   _("Balance confirmed by the back office"))
+
+    def passages(self, fresh: list[tuple[str, dt.date, str, int]]) -> str:
+        if len(fresh) == 1:
+            return self.meal % {"day": fresh[0][1].isoformat()}
+        days = [day for _id, day, _meal, _price in fresh]
+        return self.meals % {"count": len(fresh), "first": min(days).isoformat(),
+                             "last": max(days).isoformat()}
+
+
+def _postings(changes: list[_Change], accounts: dict[int, Any], pending: dict[int, int],
+              labels: _Labels) -> list[tuple[int, Posting]]:
     """Per item, in order, the entry debiting its new passages, then the adjustment that
     brings its account to the back office's balance (plus the web payments it has not pulled
     yet), as :func:`_full_item` posts them."""
@@ -266,14 +306,14 @@ def _postings(changes: list[_Change], accounts: dict[int, Any],
         total = sum(price for _id, _day, _meal, price in change.fresh)
         if total:
             postings.append((change.index, Posting(
-                account, -total, individuals.PASSAGE_ENTRY, _passages_label(change.fresh),
+                account, -total, individuals.PASSAGE_ENTRY, labels.passages(change.fresh),
                 "back office")))
         if change.balance is not None:
             difference = change.balance + pending.get(account.id, 0) - (account.balance - total)
             if difference:
                 postings.append((change.index, Posting(
-                    account, difference, individuals.ADJUSTMENT_ENTRY,
-                    _("Balance confirmed by the back office"), "back office")))
+                    account, difference, individuals.ADJUSTMENT_ENTRY, labels.confirmed,
+                    "back office")))
     return postings
 
 
@@ -433,18 +473,11 @@ def record_passages(session: Session, establishment: Establishment, person: Indi
     if total:
         account = account_by_id(session, establishment, person.account_id)
         entry_id = post_entry(session, account, -total, kind=individuals.PASSAGE_ENTRY,
-                              label=_passages_label(fresh), actor="back office").id
+                              label=_Labels.current().passages(fresh), actor="back office").id
     session.execute(insert(Passage), [
         {"establishment_id": establishment.id, "individual_id": person.id,
          "external_id": passage_id, "day": day, "meal": meal, "price": price,
          "entry_id": entry_id} for passage_id, day, meal, price in fresh])
-
-
-def _passages_label(fresh: list[tuple[str, dt.date, str, int]]) -> str:
-    days = sorted(day for _id, day, _meal, _price in fresh)
-    return (_("Meal of %(day)s", day=days[0].isoformat()) if len(fresh) == 1 else
-            _("%(count)s meals from %(first)s to %(last)s", count=len(fresh),
-              first=days[0].isoformat(), last=days[-1].isoformat()))
 
 
 def _parse_balance_only(item: Any) -> tuple[str, str | None, int | None]:
