@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -32,6 +33,35 @@ def _sqlite_begin(connection):
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+#: Seconds a pooled connection may rest before it is pinged when taken from the pool.
+PING_AFTER_IDLE = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use when it has rested more than
+    :data:`PING_AFTER_IDLE`, not at every checkout as ``pool_pre_ping`` does.
+
+    A connection returned a moment ago by another request is alive; pinging it costs a round
+    trip per request for nothing. One that has waited (after a quiet spell, or a server
+    restart, which takes longer than that) is pinged, and replaced when the server dropped it.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _rested_from(_dbapi_connection, record):
+        record.info["rested_from"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("rested_from", 0.0) < PING_AFTER_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"the server dropped a pooled connection: {exc}") from exc
+
+
 class Database:
     """Engine and session factory for one database URL."""
 
@@ -46,7 +76,7 @@ class Database:
         if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         if not self.is_sqlite:
-            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            options.update(pool_size=pool_size, max_overflow=pool_size)
         try:
             self.engine: Engine = create_engine(parsed, **options)
         except Exception as exc:  # missing driver, bad options
@@ -54,6 +84,8 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
+        else:
+            _ping_when_idle(self.engine)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self._write_engine = self.engine.execution_options(sqlite_write=True)
         self.write_sessionmaker = sessionmaker(self._write_engine, expire_on_commit=False)
