@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from regie.api import (
     Invalid,
     User,
+    audit,
     can,
     csv_response,
     current_establishment,
@@ -25,7 +26,7 @@ from regie.api import (
     select_for,
 )
 from regie.api import gettext as _
-from regie_markets import badges, billing, selfservice, tickets, traders
+from regie_markets import badges, billing, selfservice, third_party, tickets, traders
 from regie_markets.field import revoked
 from regie_markets.field import views as field_views
 from regie_markets.models import (
@@ -312,6 +313,46 @@ def blueprint() -> Blueprint:
         pdf = badges.badge_pdf(trader, url_for(".badge", token=trader.badge_token,
                                                _external=True), place.name, photo)
         return file_response(pdf, f"badge-{trader.number}.pdf", "application/pdf", inline=True)
+
+    @bp.route("/traders/<int:trader_id>/third-party", methods=["GET", "POST"])
+    @require_permission(EDIT)
+    def trader_third_party(trader_id):
+        """Initialise Tiers: the pre-filled request to download, and the number given back."""
+        db, place = request_db(), current_establishment()
+        trader = _trader(trader_id)
+        error = ""
+        if request.method == "POST":
+            number = request.form.get("third_party_number", "").strip()
+            if len(number) > traders.TEXT_FIELDS["third_party_number"]:
+                error = _("at most %(size)d characters",
+                          size=traders.TEXT_FIELDS["third_party_number"])
+            else:
+                audit(db, "markets.third_party_number", establishment=place,
+                      user=current_user.user, target=f"trader:{trader.number}",
+                      details={"before": trader.third_party_number, "after": number})
+                trader.third_party_number = number
+                db.commit()
+                flash(_("Third-party number saved."), "success")
+                return redirect(url_for(".trader_page", trader_id=trader.id))
+        fields = third_party.request_fields(trader, place, _today(), current_user.username)
+        return render_template("markets/third_party.html", trader=trader, fields=fields,
+                               error=error, form=request.form), (422 if error else 200)
+
+    @bp.route("/traders/<int:trader_id>/third-party.<any(csv, pdf):kind>")
+    @require_permission(EDIT)
+    def trader_third_party_file(trader_id, kind):
+        db, place = request_db(), current_establishment()
+        trader = _trader(trader_id)
+        fields = third_party.request_fields(trader, place, _today(), current_user.username)
+        audit(db, "markets.third_party_request", establishment=place, user=current_user.user,
+              target=f"trader:{trader.number}", details={"format": kind})
+        db.commit()
+        name = f"third-party-request-{trader.number}.{kind}"
+        if kind == "csv":
+            return csv_response(name, [label for label, _value in fields],
+                                [[value for _label, value in fields]])
+        return file_response(third_party.request_pdf(fields, place, trader), name,
+                             "application/pdf")
 
     @bp.route("/traders/<int:trader_id>/badge", methods=["GET", "POST"])
     @require_permission(EDIT)
