@@ -11,11 +11,21 @@ from typing import Any
 
 import attrs
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
-from regie.api import Establishment, Money, User, format_money, select_for
+from regie.api import (
+    PDF_FONT,
+    PDF_FONT_BOLD,
+    Establishment,
+    Money,
+    User,
+    format_money,
+    register_pdf_fonts,
+    select_for,
+)
 from regie.api import gettext as _
 from regie_markets import billing
 from regie_markets.models import Authorisation, Enrolment, Market, Ticket, Trader
@@ -159,11 +169,19 @@ def priority_lists(session: Session, establishment: Establishment, today: dt.dat
             yield market, weekday, [priority for _key, priority in entries]
 
 
+def _fit(text: str, width: float) -> str:
+    """``text`` cut to ``width`` points in the regular font at 9 points."""
+    while text and stringWidth(text, PDF_FONT, 9) > width:
+        text = text[:-1]
+    return text
+
+
 def priority_pdf(session: Session, establishment: Establishment, today: dt.date,
                  settings: dict[str, Any]) -> bytes:
     width, height = A4
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=1)
+    register_pdf_fonts()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1, initialFontName=PDF_FONT)
     title = _("Placement priority on %(date)s", date=today.strftime("%d/%m/%Y"))
     canvas.setTitle(f"{establishment.name} — {title}")
     names = weekday_names()
@@ -171,30 +189,30 @@ def priority_pdf(session: Session, establishment: Establishment, today: dt.date,
     for market, weekday, entries in priority_lists(session, establishment, today, settings):
         pages += 1
         y = height - 50
-        canvas.setFont("Helvetica-Bold", 13)
+        canvas.setFont(PDF_FONT_BOLD, 13)
         canvas.drawString(40, y, f"{market.name} — {names[weekday]}")
-        canvas.setFont("Helvetica", 9)
+        canvas.setFont(PDF_FONT, 9)
         canvas.drawRightString(width - 40, y, title)
         y -= 24
-        canvas.setFont("Helvetica-Bold", 9)
+        canvas.setFont(PDF_FONT_BOLD, 9)
         for x, label in ((40, _("Rank")), (80, _("Trader")), (360, _("Tickets")),
                          (420, _("Start date"))):
             canvas.drawString(x, y, label)
-        canvas.setFont("Helvetica", 9)
+        canvas.setFont(PDF_FONT, 9)
         for rank, entry in enumerate(entries, start=1):
             y -= 13
             if y < 40:
                 canvas.showPage()
-                canvas.setFont("Helvetica", 9)
+                canvas.setFont(PDF_FONT, 9)
                 y = height - 50
             canvas.drawString(40, y, str(rank))
-            canvas.drawString(80, y, f"{entry.trader_number} {entry.name}"[:55])
+            canvas.drawString(80, y, _fit(f"{entry.trader_number} {entry.name}", 270))
             canvas.drawString(360, y, str(entry.attendance))
             canvas.drawString(420, y, entry.start_date.strftime("%d/%m/%Y")
                               if entry.senior and entry.start_date else "")
         canvas.showPage()
     if not pages:
-        canvas.setFont("Helvetica", 11)
+        canvas.setFont(PDF_FONT, 11)
         canvas.drawString(40, height - 50, _("No ticket in the attendance period."))
         canvas.showPage()
     canvas.save()

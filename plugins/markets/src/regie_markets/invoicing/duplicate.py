@@ -9,7 +9,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 
-from regie.api import NotFound
+from regie.api import PDF_FONT_BOLD, NotFound, register_pdf_fonts
 from regie.api import gettext as _
 from regie_markets.office_models import Invoice
 
@@ -17,11 +17,12 @@ STAMP = "DUPLICATA"
 
 
 def _stamp(width: float, height: float) -> PdfReader:
+    register_pdf_fonts()
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(width, height))
+    canvas = Canvas(buffer, pagesize=(width, height), initialFontName=PDF_FONT_BOLD)
     canvas.saveState()
     canvas.setFillColor(Color(0.8, 0.1, 0.1, alpha=0.35))
-    canvas.setFont("Helvetica-Bold", 80)
+    canvas.setFont(PDF_FONT_BOLD, 80)
     canvas.translate(width / 2, height / 2)
     canvas.rotate(45)
     canvas.drawCentredString(0, -25, STAMP)

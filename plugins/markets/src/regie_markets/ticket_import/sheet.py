@@ -6,7 +6,10 @@ from __future__ import annotations
 import io
 
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+
+from regie.api import PDF_FONT, PDF_FONT_BOLD, register_pdf_fonts
 
 TICKETS = 193
 PAGES = 6
@@ -42,18 +45,24 @@ def rows_per_page() -> list[int]:
     return counts
 
 
+def _fitting_size(label: str, width: float, size: float = 9) -> float:
+    """The font size, at most ``size``, at which ``label`` fits in ``width``."""
+    return min(size, size * width / stringWidth(label, PDF_FONT_BOLD, size))
+
+
 def ticket_sheet(establishment_name: str, locale: str) -> bytes:
     text = TEXTS.get(locale.partition("_")[0], TEXTS["fr"])
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=1)
+    register_pdf_fonts()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1, initialFontName=PDF_FONT)
     canvas.setTitle(f"{establishment_name} — {text['title']}")
     first_number = 1
     for page, rows in enumerate(rows_per_page(), start=1):
         top = HEIGHT - MARGIN
         if page == 1:
-            canvas.setFont("Helvetica-Bold", 14)
+            canvas.setFont(PDF_FONT_BOLD, 14)
             canvas.drawString(MARGIN, top, f"{establishment_name} — {text['title']}")
-            canvas.setFont("Helvetica", 11)
+            canvas.setFont(PDF_FONT, 11)
             labels = (text["batch"], text["day"], text["market"], text["placier"])
             for index, label in enumerate(labels):
                 x = MARGIN + (index % 2) * 260
@@ -61,10 +70,10 @@ def ticket_sheet(establishment_name: str, locale: str) -> bytes:
                 canvas.drawString(x, y, f"{label} :")
                 canvas.line(x + 70, y - 2, x + 240, y - 2)
             top -= 85
-        canvas.setFont("Helvetica-Bold", 9)
-        for x, label in zip(COLUMN_X, text["columns"], strict=False):
+        for x, end, label in zip(COLUMN_X, COLUMN_X[1:], text["columns"], strict=False):
+            canvas.setFont(PDF_FONT_BOLD, _fitting_size(label, end - x - 6))
             canvas.drawString(x + 3, top - 14, label)
-        canvas.setFont("Helvetica", 9)
+        canvas.setFont(PDF_FONT, 9)
         for row in range(rows + 1):
             y = top - 20 - row * ROW_HEIGHT
             canvas.line(MARGIN, y, WIDTH - MARGIN, y)
@@ -74,7 +83,7 @@ def ticket_sheet(establishment_name: str, locale: str) -> bytes:
         for x in COLUMN_X:
             canvas.line(x, top, x, bottom)
         canvas.line(MARGIN, top, WIDTH - MARGIN, top)
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(PDF_FONT, 8)
         canvas.drawRightString(WIDTH - MARGIN, 20, f"{text['page']} {page}/{PAGES}")
         first_number += rows
         canvas.showPage()
