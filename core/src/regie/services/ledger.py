@@ -19,12 +19,14 @@ caller only the writes that need its numbers before the commit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import SimpleNamespace
+from typing import Any
 
 import attrs
 from sqlalchemy import (
@@ -439,35 +441,49 @@ _INSERT_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.id, sort_by_parameter_or
 _SET_BALANCE = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("b_account_id"))
                 .values(balance=bindparam("b_balance")))
 _PAYMENTS = Payment.__table__
-#: (``updated_at`` stays what the caller's flush of the payment just wrote.)
-_NUMBER = (update(_PAYMENTS).where(_PAYMENTS.c.id == bindparam("b_payment_id"))
-           .values(receipt_number=bindparam("b_receipt"), updated_at=_PAYMENTS.c.updated_at))
 
 
-def _finish_in_one_statement() -> Executable:
+def _payment_values(columns: frozenset[str], receipt: Any) -> dict[str, Any]:
+    """What the numbering statements write on the payment: its receipt number, and the
+    ``columns`` the caller gives (bound as ``p_<column>``). Without them, ``updated_at`` stays
+    what the caller's flush of the payment wrote."""
+    values = {name: bindparam(f"p_{name}", type_=_PAYMENTS.c[name].type)
+              for name in sorted(columns)}
+    values.setdefault("updated_at", _PAYMENTS.c.updated_at)
+    return {"receipt_number": receipt, **values}
+
+
+@functools.cache
+def _number(columns: frozenset[str]) -> Executable:
+    """The receipt number (and ``columns``) written on the payment."""
+    return (update(_PAYMENTS).where(_PAYMENTS.c.id == bindparam("b_payment_id"))
+            .values(_payment_values(columns, bindparam("b_receipt"))))
+
+
+@functools.cache
+def _finish(columns: frozenset[str]) -> Executable:
     """PostgreSQL: the writes that follow the chain's lock as one statement (one round trip
     while the chain is held): the chain's head and the receipt counter advanced, the entry
-    inserted, the receipt number written on the payment (data-modifying ``WITH``)."""
+    inserted, the receipt number (and ``columns``) written on the payment (data-modifying
+    ``WITH``)."""
     advanced = _HEAD_AND_RECEIPT.cte("advanced")
     entry = (insert(_ENTRIES).values({name: bindparam(f"e_{name}", type_=_ENTRIES.c[name].type)
                                       for name in _ENTRY_COLUMNS})
              .returning(_ENTRIES.c.id).cte("entry"))
+    receipt = (select(advanced.c.value).where(advanced.c.name == RECEIPT_COUNTER)
+               .scalar_subquery())
     numbered = (update(_PAYMENTS).where(_PAYMENTS.c.id == bindparam("b_payment_id"))
-                .values(receipt_number=select(advanced.c.value)
-                        .where(advanced.c.name == RECEIPT_COUNTER).scalar_subquery(),
-                        updated_at=_PAYMENTS.c.updated_at)
+                .values(_payment_values(columns, receipt))
                 .returning(_PAYMENTS.c.id).cte("numbered"))
     return (select(advanced.c.name, advanced.c.id, advanced.c.value,
                    select(entry.c.id).scalar_subquery().label("entry_id"))
             .add_cte(numbered))
 
 
-_FINISH = _finish_in_one_statement()
-
-
 def post_locked(session: Session, establishment_id: int, account_id: int, amount: int, *,
                 kind: str, label: str = "", payment_id: int | None = None, actor: str = "",
-                receipt: bool = False) -> Posted:
+                receipt: bool = False, payment_values: Mapping[str, Any] | None = None
+                ) -> Posted:
     """:func:`post_entry` taking each lock with the statement that changes the row: the
     account's balance, the chain's sequence, then the chain's head with (``receipt=True``) the
     next receipt number, written on payment ``payment_id``. No row is read before it is
@@ -475,16 +491,23 @@ def post_locked(session: Session, establishment_id: int, account_id: int, amount
     transaction, one round trip on PostgreSQL: the caller writes everything it can before
     (``session.flush()``), and as little as possible after.
 
+    ``payment_values``: other columns of payment ``payment_id`` to write with its receipt
+    number (its new state …), so that its row is written once.
+
     ``amount`` is a non-zero int in the account's minor units (see :func:`post_entry`).
     Objects of the account and the counters already in the session get the new values (the
-    payment's ``receipt_number`` is the caller's to set).
+    payment's ``receipt_number`` and ``payment_values`` are the caller's to set).
     """
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
         raise TypeError("post_locked takes a non-zero int amount in minor units")
     if not _KIND_RE.match(kind):
         raise Invalid({"kind": _("use 1 to 30 lowercase letters, digits, '.' or '_'")})
-    if receipt and payment_id is None:
+    if (receipt or payment_values) and payment_id is None:
         raise TypeError("a receipt number is for a payment: give payment_id")
+    if payment_values and not receipt:
+        raise TypeError("payment_values are written with the receipt number: receipt=True")
+    columns = frozenset(payment_values or ())
+    paid = {f"p_{name}": value for name, value in (payment_values or {}).items()}
     connection = session.connection()
     balance, currency = connection.execute(_CREDIT, {
         "b_account_id": account_id, "b_establishment_id": establishment_id,
@@ -499,9 +522,9 @@ def post_locked(session: Session, establishment_id: int, account_id: int, amount
     values = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
     number = receipts_id = None
     if receipt and connection.dialect.name == "postgresql":
-        rows = connection.execute(_FINISH, {
+        rows = connection.execute(_finish(columns), {
             "b_establishment_id": establishment_id, "b_head": entry.hash,
-            "b_payment_id": payment_id,
+            "b_payment_id": payment_id, **paid,
             **{f"e_{name}": value for name, value in values.items()}}).all()
         entry.id = rows[0].entry_id
         advanced = {row.name: row for row in rows}
@@ -518,7 +541,8 @@ def post_locked(session: Session, establishment_id: int, account_id: int, amount
         else:
             receipts_id, number, _head = _advance(session, establishment_id, RECEIPT_COUNTER)
         if connection.dialect.name != "postgresql" or RECEIPT_COUNTER not in advanced:
-            connection.execute(_NUMBER, {"b_payment_id": payment_id, "b_receipt": number})
+            connection.execute(_number(columns), {"b_payment_id": payment_id,
+                                                  "b_receipt": number, **paid})
     _committed(session, LedgerAccount, account_id, balance=balance)
     _committed(session, MoneyCounter, chain_id, value=sequence, head=entry.hash)
     if receipts_id is not None:

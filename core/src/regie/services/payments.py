@@ -23,7 +23,7 @@ import secrets
 import zoneinfo
 from typing import Any
 
-from sqlalchemy import Select, event, func, select
+from sqlalchemy import Select, event, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -292,17 +292,20 @@ def _succeed(session: Session, runtime, establishment: Establishment, payment: P
     as possible."""
     label = _("Payment %(reference)s (%(method)s)", reference=payment.reference,
               method=payment.method)
-    payment.state = "succeeded"
-    payment.succeeded_at = utcnow()
+    now = utcnow()
+    changes = {**_unwritten(payment), "state": "succeeded", "succeeded_at": now,
+               "updated_at": now}
     if payment.request_id is not None:
         request = session.get(PaymentRequest, payment.request_id)
         if request is not None and request.state == "open":
-            request.state, request.paid_at = "paid", payment.succeeded_at
+            request.state, request.paid_at = "paid", now
     session.flush()
     posted = ledger.post_locked(session, establishment.id, payment.account_id, payment.amount,
                                 kind="payment", label=label, payment_id=payment.id,
-                                actor=split_actor(actor)[1], receipt=True)
-    set_committed_value(payment, "receipt_number", posted.receipt)
+                                actor=split_actor(actor)[1], receipt=True,
+                                payment_values=changes)
+    for name, value in {**changes, "receipt_number": posted.receipt}.items():
+        set_committed_value(payment, name, value)
     _audit(session, "payment.succeeded", establishment, payment, actor, amount=payment.amount,
            currency=payment.currency, receipt=payment.receipt_number,
            entry=posted.entry.sequence)
@@ -311,6 +314,17 @@ def _succeed(session: Session, runtime, establishment: Establishment, payment: P
     _postcommit(session, runtime, establishment, "regie_payment_succeeded_postcommit",
                 payment_id=payment.id)
     return posted.entry
+
+
+def _unwritten(payment: Payment) -> dict[str, Any]:
+    """The payment's column changes not yet flushed, taken as written: the caller writes them
+    itself (with the receipt number, in one statement)."""
+    state = inspect(payment)
+    changes = {column.key: state.attrs[column.key].value for column in state.mapper.column_attrs
+               if state.attrs[column.key].history.has_changes()}
+    for name, value in changes.items():
+        set_committed_value(payment, name, value)
+    return changes
 
 
 def succeed_or_review(session: Session, runtime, establishment: Establishment,
@@ -326,6 +340,7 @@ def succeed_or_review(session: Session, runtime, establishment: Establishment,
             _succeed(session, runtime, establishment, payment, actor=actor)
     except Exception as exc:
         _drop_hooks_after(session, mark)
+        session.expire(payment)  # what the savepoint wrote through Core was rolled back
         if isinstance(exc, Veto):
             reason = _("refused by a module: %(why)s", why=str(exc))
         else:
