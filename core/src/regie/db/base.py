@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -49,8 +50,13 @@ class Model(DeclarativeBase):
 class TenantMixin:
     """Rows owned by one establishment. Query them through :func:`regie.db.tenancy.select_for`."""
 
+    #: ``False`` on a table with a unique constraint or an index that starts with
+    #: ``establishment_id``: that one serves the lookups, and a second would only cost writes.
+    establishment_index: ClassVar[bool] = True
+
     @declared_attr
     def establishment_id(cls) -> Mapped[int]:
         return mapped_column(
-            Integer, ForeignKey("establishment.id", ondelete="CASCADE"), index=True
+            Integer, ForeignKey("establishment.id", ondelete="CASCADE"),
+            index=cls.establishment_index,
         )

@@ -40,6 +40,7 @@ class LedgerAccount(TenantMixin, Model):
     """
 
     __tablename__ = "ledger_account"
+    establishment_index = False
     __table_args__ = (UniqueConstraint("establishment_id", "kind", "owner_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +62,7 @@ class LedgerEntry(TenantMixin, Model):
     """
 
     __tablename__ = "ledger_entry"
+    establishment_index = False
     __table_args__ = (
         UniqueConstraint("establishment_id", "sequence"),
         Index("ix_ledger_entry_account_sequence", "account_id", "sequence"),
@@ -93,6 +95,7 @@ class MoneyCounter(TenantMixin, Model):
     ``head`` is the hash of the last entry, where the next one chains on."""
 
     __tablename__ = "money_counter"
+    establishment_index = False
     __table_args__ = (UniqueConstraint("establishment_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +138,7 @@ class Payment(TenantMixin, Model):
     """
 
     __tablename__ = "payment"
+    establishment_index = False
     __table_args__ = (
         UniqueConstraint("establishment_id", "method", "reference"),
         UniqueConstraint("establishment_id", "receipt_number"),
@@ -210,6 +214,7 @@ class PaymentNotification(TenantMixin, Model):
     """
 
     __tablename__ = "payment_notification"
+    establishment_index = False
     __table_args__ = (
         UniqueConstraint("establishment_id", "method", "event_key"),
         Index("ix_payment_notification_establishment_status", "establishment_id", "status"),
