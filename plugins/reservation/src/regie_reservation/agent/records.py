@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 from typing import Any, Protocol
 
 import attrs
@@ -85,8 +86,9 @@ class BackOffice(Protocol):
                  ) -> list[PassageRecord]: ...
 
     def passage_ids(self, since: dt.date) -> list[str]:
-        """The ids of the passages since ``since``: cheaper to read than the passages when
-        they are all on the hosted side already."""
+        """The ids of the passages since ``since``, in the same order from one reading to
+        the next: cheaper to read than the passages when they are all on the hosted side
+        already."""
 
     def record_payment(self, payment: PaymentRecord) -> Written: ...
 
@@ -174,5 +176,11 @@ def _kind(value: Any) -> str:
 
 def passage_from(row: dict[str, Any], money: str) -> PassageRecord:
     return PassageRecord(external_id=text(row["external_id"]),
-                         individual=text(row["individual"]), day=day(row["day"]),
-                         meal=text(row.get("meal")) or "lunch", price=cents(row["price"], money))
+                         individual=text(row["individual"]), day=_day(row["day"]),
+                         meal=text(row.get("meal")) or "lunch", price=_cents(row["price"], money))
+
+
+_day = functools.lru_cache(maxsize=1024, typed=True)(day)
+_cents = functools.lru_cache(maxsize=1024, typed=True)(cents)
+""":func:`day` and :func:`cents` for the passages of a window: a few days and prices for
+hundreds of thousands of rows."""

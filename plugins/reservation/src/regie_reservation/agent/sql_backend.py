@@ -9,6 +9,8 @@ reported with the number of the existing row and not written again.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from typing import Any
 
 from sqlalchemy import MetaData, Table, and_, create_engine, insert, select, update
@@ -40,6 +42,9 @@ class SqlBackOffice:
         self._tables: dict[str, Table] = {}
         self.skipped: list[str] = []
         """Rows that could not be read since the last look, with the reason."""
+        self._everyone: tuple[bytes, list[IndividualRecord], list[str]] | None = None
+        """The last reading of every individual: its rows' fingerprint, the records and the
+        rows skipped."""
 
     def close(self) -> None:
         self.engine.dispose()
@@ -66,27 +71,42 @@ class SqlBackOffice:
             self._tables[name] = table
         return entity, self._tables[name]
 
-    def _rows(self, name: str, *criteria: Any) -> list[dict[str, Any]]:
+    def _raw(self, name: str, *criteria: Any) -> tuple[list[str], list[tuple]]:
+        """The mapped fields, and the rows as the driver gives them: a window has 300 000
+        passages, and the conversions of :mod:`.records` take any type a driver gives."""
         entity, table = self._table(name)
         fields = list(entity.columns)
         columns = [table.c[entity.columns[field]] for field in fields]
         try:
             with self.engine.connect() as connection:
-                rows = connection.execute(select(*columns).where(*criteria)).all()
-                return [dict(zip(fields, row, strict=True)) for row in rows]
+                return fields, connection.execute(
+                    select(*columns).where(*criteria)).cursor.fetchall()
         except SQLAlchemyError as exc:
             raise BackOfficeError(_("back office unreachable: %(error)s",
                                     error=_short(exc))) from None
 
+    def _rows(self, name: str, *criteria: Any) -> list[dict[str, Any]]:
+        fields, rows = self._raw(name, *criteria)
+        return [dict(zip(fields, row, strict=True)) for row in rows]
+
     def individuals(self, external_ids: set[str] | None = None) -> list[IndividualRecord]:
+        """The individuals; every one of them (``external_ids=None``) from rows the same as
+        last time gives the records built last time."""
         entity, table = self._table("individuals")
         column = table.c[entity.columns["external_id"]]
-        if external_ids is None:
-            rows = self._rows("individuals")
+        make = functools.partial(individual_from, money=self.config.money)
+        if external_ids is not None:
+            return self._convert([row for chunk in _chunks(external_ids) for row in self._rows(
+                "individuals", column.in_(_keys(column, chunk)))], make)
+        fields, rows = self._raw("individuals")
+        fingerprint = hashlib.sha256(repr(rows).encode()).digest()
+        if self._everyone is None or self._everyone[0] != fingerprint:
+            skipped_before = len(self.skipped)
+            records = self._convert([dict(zip(fields, row, strict=True)) for row in rows], make)
+            self._everyone = (fingerprint, records, self.skipped[skipped_before:])
         else:
-            rows = [row for chunk in _chunks(external_ids)
-                    for row in self._rows("individuals", column.in_(_keys(column, chunk)))]
-        return self._convert(rows, lambda row: individual_from(row, self.config.money))
+            self.skipped.extend(self._everyone[2])
+        return list(self._everyone[1])
 
     def passages(self, since: dt.date, individuals: set[str] | None = None
                  ) -> list[PassageRecord]:
@@ -103,17 +123,16 @@ class SqlBackOffice:
 
     def passage_ids(self, since: dt.date) -> list[str]:
         entity, table = self._table("passages")
-        query = (select(table.c[entity.columns["external_id"]])
-                 .where(table.c[entity.columns["day"]] >= since))
+        column = table.c[entity.columns["external_id"]]
+        query = (select(column).where(table.c[entity.columns["day"]] >= since)
+                 .order_by(column))
         try:
             with self.engine.connect() as connection:
-                # Every incremental run reads the whole window's ids (300 000 in a big
-                # school): as the driver gives them, without a result row built per id.
                 ids = connection.execute(query).cursor.fetchall()
-                return [text(value) for (value,) in ids]
         except SQLAlchemyError as exc:
             raise BackOfficeError(_("back office unreachable: %(error)s",
                                     error=_short(exc))) from None
+        return [str(value) if type(value) is int else text(value) for (value,) in ids]
 
     def _convert(self, rows: list[dict[str, Any]], make) -> list:
         records = []

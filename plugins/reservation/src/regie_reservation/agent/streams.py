@@ -16,7 +16,9 @@
 An item is remembered (an individual by its digest, a passage by its id: the hosted side never
 changes a recorded passage) only once the hosted side has acknowledged it, so a run cut by a
 network loss sends the rest next time, and what the server already holds is answered
-"unchanged" or "already there" if it comes again.
+"unchanged" or "already there" if it comes again. Once every passage of the window is
+acknowledged, a fingerprint of the window's ids is kept: a run that reads the same ids knows
+that none is new without comparing them one by one.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ PAGE = 1000
 """Payments asked for, and individuals pushed, in one request (the hosted side's limits)."""
 MAX_ROWS_PER_REQUEST = 20000
 """Passages and individuals together in one push request."""
+WINDOW_MARK = "passages.window"
+"""The state's fingerprint of the window's passage ids, the last time the hosted side had
+acknowledged every one of them: while the ids are the same, none is new."""
 FEW_INDIVIDUALS = 500
 """Up to this many, the passages of the individuals are asked for by their ids; beyond, the
 whole window is read once."""
@@ -149,13 +154,23 @@ class Streams:
         started, outcome = time.monotonic(), Outcome("individuals")
         through, as_of = self.state.get("payments.after", "0"), _now()
         people = [person for person in self.backoffice.individuals() if person.has_login]
-        passages = self._new_passages(window_start(self.today()),
-                                      {person.external_id for person in people})
+        since = window_start(self.today())
+        window = self.backoffice.passage_ids(since)
+        mark = hashlib.sha256("\n".join(window).encode()).hexdigest()
+        if self.state.get(WINDOW_MARK) == mark:
+            passages, waiting = {}, None
+        else:
+            acknowledged = self.state.keys("passages")
+            waiting = set(window) - acknowledged
+            passages = self._new_passages(since, {person.external_id for person in people},
+                                          acknowledged) if waiting else {}
         known_people = self.state.digests("individuals")
         items = [(person, passages.get(person.external_id, [])) for person in people
                  if person.external_id in passages
                  or known_people.get(person.external_id) != digest(person)]
-        self._push(items, outcome, mode="periodic", through=through, as_of=as_of)
+        sent = self._push(items, outcome, mode="periodic", through=through, as_of=as_of)
+        if waiting is not None and waiting <= sent:
+            self.state.put(WINDOW_MARK, mark)
         return self._finish(outcome, started)
 
     def full(self) -> Outcome:
@@ -211,14 +226,10 @@ class Streams:
                            if p.day >= first[person.external_id]]) for person in people]
         self._push(items, outcome, mode="refresh", through=through, as_of=as_of)
 
-    def _new_passages(self, since: dt.date,
-                      wanted: set[str]) -> dict[str, list[PassageRecord]]:
+    def _new_passages(self, since: dt.date, wanted: set[str],
+                      acknowledged: set[str]) -> dict[str, list[PassageRecord]]:
         """The passages since ``since`` of ``wanted`` individuals that the hosted side has not
-        acknowledged. It never changes a recorded passage, so only new ones matter: when
-        every id of the window is acknowledged, the passages themselves are not read."""
-        acknowledged = self.state.keys("passages")
-        if acknowledged and acknowledged.issuperset(self.backoffice.passage_ids(since)):
-            return {}
+        acknowledged (it never changes a recorded passage, so only new ones matter)."""
         grouped = self._passages_by_individual(since, wanted)
         return {individual: fresh for individual, rows in grouped.items()
                 if (fresh := [p for p in rows if p.external_id not in acknowledged])}
@@ -233,16 +244,18 @@ class Streams:
         return grouped
 
     def _push(self, items: list[tuple[IndividualRecord, list[PassageRecord]]],
-              outcome: Outcome, *, mode: str, through: str, as_of: str) -> None:
-        """Send ``items``; ``through`` (the payment cursor) and ``as_of`` were taken before the
-        balances were read, so the server knows which web payments they may include.
+              outcome: Outcome, *, mode: str, through: str, as_of: str) -> set[str]:
+        """Send ``items``; the ids of the passages the hosted side acknowledged. ``through``
+        (the payment cursor) and ``as_of`` were taken before the balances were read, so the
+        server knows which web payments they may include.
 
         One request is in flight at a time, in order; the next one is prepared while the
         hosted side applies the current one, and sent once its answer is in."""
+        acknowledged: set[str] = set()
         batches = _batches(items)
         batch = next(batches, None)
         if batch is None:
-            return
+            return acknowledged
         with ThreadPoolExecutor(max_workers=1) as sender:
             in_flight = sender.submit(self.client.post, "individuals",
                                       _payload(batch, mode, through, as_of))
@@ -253,11 +266,12 @@ class Streams:
                 answer = in_flight.result()
                 if following is not None:
                     in_flight = sender.submit(self.client.post, "individuals", payload)
-                self._acknowledge(batch, answer, outcome)
+                acknowledged.update(self._acknowledge(batch, answer, outcome))
                 batch = following
+        return acknowledged
 
     def _acknowledge(self, batch: list[tuple[IndividualRecord, list[PassageRecord]]],
-                     answer: dict[str, Any], outcome: Outcome) -> None:
+                     answer: dict[str, Any], outcome: Outcome) -> list[str]:
         results = {result["key"]: result for result in answer["results"]}
         people, passages = [], []
         for person, fresh in batch:
@@ -273,9 +287,10 @@ class Streams:
             if result.get("adjustment"):
                 outcome.counts["balances adjusted"] += 1
             people.append((person.external_id, digest(person)))
-            passages.extend((p.external_id, "") for p in fresh)
+            passages.extend(p.external_id for p in fresh)
         self.state.acknowledge("individuals", people)
-        self.state.acknowledge("passages", passages)
+        self.state.acknowledge("passages", [(key, "") for key in passages])
+        return passages
 
     def _local_today(self) -> dt.date:
         return dt.datetime.now(self.config.cadences.zone).date()
