@@ -28,9 +28,13 @@ def _sqlite_on_connect(dbapi_connection, _record):
 
 def _sqlite_begin(connection):
     """Writers take the write lock up front (BEGIN IMMEDIATE) so SQLite serialises them and
-    waits on the busy timeout, instead of failing when a reader upgrades to a writer."""
-    mode = "IMMEDIATE" if connection.get_execution_options().get("sqlite_write") else "DEFERRED"
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    waits on the busy timeout, instead of failing when a reader upgrades to a writer.
+
+    Sent straight to the driver: every request begins a transaction, and going through
+    SQLAlchemy's statement execution cost more than the page's query."""
+    write = connection.get_execution_options().get("sqlite_write")
+    connection.connection.driver_connection.execute(
+        "BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
 
 
 #: Seconds a pooled connection may rest before it is pinged when taken from the pool.
