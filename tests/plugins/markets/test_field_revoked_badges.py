@@ -127,7 +127,12 @@ def test_self_service_with_a_revoked_badge_says_so_without_counting_a_try(
     pay = client.get(f"/lunel/markets/pay/{old}")
     assert pay.status_code == 410 and "This badge no longer works" in pay.get_data(
         as_text=True)
-    assert [e.actor for e in refusals(transaction)] == ["anonymous"] * 3
+    paid = client.post(f"/lunel/markets/pay/{old}",
+                       data={"csrf_token": client.csrf_token(), "code": code})
+    assert paid.status_code == 410 and "This badge no longer works" in paid.get_data(
+        as_text=True)
+    assert load(Trader, trader).access_code_failures == 0
+    assert [e.actor for e in refusals(transaction)] == ["anonymous"] * 4
 
     with transaction() as (session, place):
         traders.associate_badge(session, place, session.get(Trader, trader), "04B021")

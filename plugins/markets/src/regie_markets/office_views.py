@@ -488,17 +488,19 @@ def sirene_upload():
 def _trader_by_token(session, token: str) -> Trader:
     trader = traders.by_token(session, current_establishment(), token)
     if trader is None or not trader.active:
-        page = revoked.refusal(token=token)
-        abort(make_response(page) if page else 404)
+        abort(404)
     return trader
 
 
 def pay_online(token: str):
     """The trader's invoices to pay online, behind the badge's access code (no sign-in)."""
     place = current_establishment()
-    if request.method == "GET":
-        with current_runtime().db.session() as session:
-            trader = _trader_by_token(session, token)
+    with current_runtime().db.session() as session:
+        trader = traders.by_token(session, place, token)
+        if trader is None or not trader.active:
+            page = revoked.refusal(token=token, session=session)
+            abort(make_response(page) if page else 404)
+        if request.method == "GET":
             return render_template("markets/office/pay.html", trader=trader, invoices=None,
                                    error="")
     with current_runtime().db.transaction() as session:

@@ -9,6 +9,7 @@ import logging
 
 from flask import render_template, request
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from regie.api import audit, can, current_establishment
 from regie_markets import traders
@@ -18,10 +19,11 @@ log = logging.getLogger("regie.markets")
 FIELD = "markets.field"
 
 
-def refusal(*, token: str = "", serial: str = ""):
+def refusal(*, token: str = "", serial: str = "", session: Session | None = None):
     """The page for the revoked badge of this URL token or serial, or ``None`` when neither
-    was ever revoked (an unknown badge)."""
-    db, place = request_db(), current_establishment()
+    was ever revoked (an unknown badge). The audit event is committed in ``session`` (default:
+    the request's), which must hold no other pending change."""
+    db, place = session or request_db(), current_establishment()
     row = traders.revoked_badge(db, place, token=token, serial=serial)
     if row is None:
         return None
