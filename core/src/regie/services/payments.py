@@ -299,7 +299,8 @@ def _succeed(session: Session, runtime, establishment: Establishment, payment: P
         request = session.get(PaymentRequest, payment.request_id)
         if request is not None and request.state == "open":
             request.state, request.paid_at = "paid", now
-    session.flush()
+    if session.new or session.deleted or any(other is not payment for other in session.dirty):
+        session.flush()
     posted = ledger.post_locked(session, establishment.id, payment.account_id, payment.amount,
                                 kind="payment", label=label, payment_id=payment.id,
                                 actor=split_actor(actor)[1], receipt=True,
@@ -316,12 +317,14 @@ def _succeed(session: Session, runtime, establishment: Establishment, payment: P
     return posted.entry
 
 
+_PAYMENT_COLUMNS = frozenset(inspect(Payment).column_attrs.keys())
+
+
 def _unwritten(payment: Payment) -> dict[str, Any]:
     """The payment's column changes not yet flushed, taken as written: the caller writes them
     itself (with the receipt number, in one statement)."""
     state = inspect(payment)
-    changes = {column.key: state.attrs[column.key].value for column in state.mapper.column_attrs
-               if state.attrs[column.key].history.has_changes()}
+    changes = {name: state.dict[name] for name in _PAYMENT_COLUMNS - state.unmodified}
     for name, value in changes.items():
         set_committed_value(payment, name, value)
     return changes
