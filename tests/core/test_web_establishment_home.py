@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
+from regie.db.models import Establishment
 from regie.declarations import DashboardWidget
 from regie.engine.manager import Registered
+from regie.services import establishments
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +71,29 @@ def test_widgets_need_their_permission_and_their_module(signed_in, make_user,
     html = client.get("/ecole/").get_data(as_text=True)
     assert "Today" in html and "Takings" not in html
     assert "Today" not in client.get("/other/").get_data(as_text=True), "markets is off there"
+
+
+def test_the_kept_parts_of_the_home_follow_changes_roles_and_language(
+        client, signed_in, make_user, make_establishment, enable_plugin, regie_runtime):
+    school = make_establishment(slug="ecole", plugins=["reservation"])
+    staff = make_user(roles={school: ["reservation.staff"]})
+    signed_in(make_user(roles={school: ["manager"]}))
+    html = client.get("/ecole/").get_data(as_text=True)
+    assert 'href="/ecole/markets/"' not in html and "Switch modules on or off" in html
+
+    enable_plugin(school, "markets")
+    with regie_runtime.db.transaction() as session:
+        establishments.update(session, session.get(Establishment, school.id),
+                              {"name": "École Jaurès"})
+    html = client.get("/ecole/").get_data(as_text=True)
+    assert 'href="/ecole/markets/"' in html and "<h1>École Jaurès</h1>" in html
+
+    client.post("/lang/fr", data={"csrf_token": client.csrf_token("/ecole/")})
+    html = client.get("/ecole/").get_data(as_text=True)
+    assert "Activer ou désactiver des modules" in html
+
+    client.post("/logout", data={"csrf_token": client.csrf_token("/ecole/")})
+    signed_in(staff)
+    html = client.get("/ecole/").get_data(as_text=True)
+    assert 'href="/ecole/reservation/"' in html and "<h1>École Jaurès</h1>" in html
+    assert 'href="/ecole/markets/"' not in html and "Activer ou désactiver" not in html

@@ -76,6 +76,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
         establishment,
         establishment_admin,
         filters,
+        fragments,
         home,
         imports,
         mail,
@@ -99,6 +100,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
     errors.register(app)
     filters.register(app)
     topbar.register(app)
+    fragments.register(app)
     security.register(app)
     app.teardown_appcontext(context.close_session)
     return app
