@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 
@@ -40,8 +40,9 @@ class IndividualRecord:
         return bool((self.login or "").strip())
 
 
-@attrs.frozen
-class PassageRecord:
+class PassageRecord(NamedTuple):
+    """A meal taken (a tuple: a window has hundreds of thousands of them)."""
+
     external_id: str
     individual: str
     day: dt.date
@@ -175,9 +176,15 @@ def _kind(value: Any) -> str:
 
 
 def passage_from(row: dict[str, Any], money: str) -> PassageRecord:
-    return PassageRecord(external_id=text(row["external_id"]),
-                         individual=text(row["individual"]), day=_day(row["day"]),
-                         meal=text(row.get("meal")) or "lunch", price=_cents(row["price"], money))
+    return passage(row["external_id"], row["individual"], row["day"], row.get("meal"),
+                   row["price"], money)
+
+
+def passage(external_id: Any, individual: Any, day: Any, meal: Any, price: Any,
+            money: str) -> PassageRecord:
+    """A passage from the back office's values of its fields (``meal`` may be ``None``)."""
+    return PassageRecord(external_id=text(external_id), individual=text(individual),
+                         day=_day(day), meal=text(meal) or "lunch", price=_cents(price, money))
 
 
 _day = functools.lru_cache(maxsize=1024, typed=True)(day)

@@ -27,7 +27,7 @@ from regie_reservation.agent.records import (
     Written,
     from_cents,
     individual_from,
-    passage_from,
+    passage,
     text,
 )
 
@@ -114,12 +114,23 @@ class SqlBackOffice:
         day = table.c[entity.columns["day"]]
         who = table.c[entity.columns["individual"]]
         if individuals is None:
-            rows = self._rows("passages", day >= since)
+            fields, rows = self._raw("passages", day >= since)
         else:
-            rows = [row for chunk in _chunks(individuals)
-                    for row in self._rows("passages", day >= since,
-                                          who.in_(_keys(who, chunk)))]
-        return self._convert(rows, lambda row: passage_from(row, self.config.money))
+            fields, rows = list(entity.columns), [
+                row for chunk in _chunks(individuals)
+                for row in self._raw("passages", day >= since, who.in_(_keys(who, chunk)))[1]]
+        at = {field: index for index, field in enumerate(fields)}
+        external_id, individual, when, price = (at["external_id"], at["individual"], at["day"],
+                                                at["price"])
+        meal, money, records = at.get("meal"), self.config.money, []
+        for row in rows:
+            try:
+                records.append(passage(row[external_id], row[individual], row[when],
+                                       None if meal is None else row[meal], row[price], money))
+            except ValueError as exc:
+                self.skipped.append(_("row %(row)s skipped: %(error)s",
+                                      row=dict(zip(fields, row, strict=True)), error=exc))
+        return records
 
     def passage_ids(self, since: dt.date) -> list[str]:
         entity, table = self._table("passages")
