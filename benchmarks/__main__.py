@@ -23,8 +23,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds measured per run (HTTP workloads)")
     parser.add_argument("--warmup", type=float, default=defaults.warmup,
                         help="seconds of load before measuring (HTTP workloads)")
-    parser.add_argument("--concurrency", type=int, default=defaults.concurrency,
-                        help="connections kept open by the load generator")
+    parser.add_argument("--concurrency", type=int,
+                        help="connections kept open by the load generator (default: the "
+                             f"workload's, else {defaults.concurrency})")
     parser.add_argument("--workers", type=int, default=defaults.workers,
                         help="gunicorn worker processes, for Régie and the baseline")
     parser.add_argument("--threads", type=int, default=defaults.threads,
@@ -42,8 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     except LookupError as exc:
         print(exc, file=sys.stderr)
         return 2
+    concurrency = (args.concurrency or getattr(workload, "concurrency", None)
+                   or Options.concurrency)
     options = Options(database=args.database, duration=args.duration, warmup=args.warmup,
-                      concurrency=args.concurrency, workers=args.workers, threads=args.threads,
+                      concurrency=concurrency, workers=args.workers, threads=args.threads,
                       repeat=args.repeat)
     print(f"{args.name}: {workload.description}", flush=True)
     ratio = run(args.name, workload, options)

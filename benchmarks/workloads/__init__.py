@@ -48,6 +48,9 @@ class HttpWorkload:
     #: Run on the instance after all runs: what was checked and whether it held. The runner
     #: prints them and fails when one did not hold.
     check: Callable[[Instance], list[tuple[str, bool]]] | None = None
+    #: Connections of the load generator when its target is stated for a number of them;
+    #: ``--concurrency`` overrides it.
+    concurrency: int | None = None
 
 
 @dataclass(frozen=True)

@@ -193,4 +193,5 @@ WORKLOAD = HttpWorkload(
     prepare=prepare,
     baseline="benchmarks.baselines.ipn:create_app()",
     check=check,
+    concurrency=16,
 )
