@@ -7,18 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from regie_markets.models import Enrolment, Ticket, TicketChange, Trader
-
-HOME = "/lunel/markets/field/"
-
-
-def post(client, url, data=None, page=HOME):
-    return client.post(url, data={"csrf_token": client.csrf_token(page), **(data or {})})
-
-
-def choose(client, market_id, mode):
-    assert post(client, "/lunel/markets/field/market",
-                {"market_id": str(market_id)}).status_code == 302
-    assert post(client, "/lunel/markets/field/mode", {"mode": mode}).status_code == 302
+from tests.plugins.markets.field_pages import HOME, choose, post
 
 
 @pytest.fixture
