@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, g, redirect, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -63,18 +64,39 @@ def permissions() -> frozenset[str]:
 def _permissions() -> frozenset[str]:
     from regie.services import users
 
-    if not current_user.is_authenticated or g.get("establishment") is None:
+    visitor = current_user._get_current_object()
+    establishment = g.get("establishment")
+    if not visitor.is_authenticated or establishment is None:
         return frozenset()
-    if current_user.is_superuser:
+    if visitor.is_superuser:
         return frozenset({"*"})
     looked_up = g.get("member_roles")
-    if looked_up is not None and looked_up[0] == g.establishment.id and (
-            looked_up[1] is current_user.user):
+    if looked_up is not None and looked_up[0] == establishment.id and (
+            looked_up[1] is visitor.user):
         roles = looked_up[2]
     else:
-        roles = users.roles_of(db_session(), current_user.user, g.establishment)
+        roles = users.roles_of(db_session(), visitor.user, establishment)
     g.is_member = bool(roles)
     return users.permissions(current_runtime().engine, roles, g.enabled_plugins)
+
+
+def page_key() -> tuple:
+    """What every part of a page that the application keeps (top bar, widgets, fragments)
+    depends on: host, script root, language, and the URL's establishment (id and version) with
+    the user's permissions there. Built once per request: the page's language must not change
+    after the first kept part is used."""
+    key = g.get("_regie_page_key")
+    if key is None:
+        establishment = g.get("establishment")
+        place = (establishment.id, establishment.settings_version, permissions()) \
+            if establishment is not None else None
+        key = g._regie_page_key = (request.host, request.script_root, str(get_locale()), place)
+    return key
+
+
+def page_language() -> str:
+    """The code of the page's language (see :func:`page_key`)."""
+    return page_key()[2]
 
 
 def is_member() -> bool:

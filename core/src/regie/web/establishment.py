@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from flask import Response, abort, current_app, g, redirect, render_template, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -16,6 +15,7 @@ from regie.web.context import (
     can,
     current_runtime,
     db_session,
+    page_language,
     permissions,
     require_permission,
 )
@@ -35,7 +35,7 @@ def modules_for_user() -> list[dict]:
     the page's language. Kept by the application per enabled plugins, permissions and
     language (the menu and the home page's cards show them on every page): read-only."""
     if "modules_for_user" not in g:
-        locale = str(get_locale())
+        locale = page_language()
         key = (tuple(g.enabled_plugins), permissions(), locale)
         kept = current_app.extensions.setdefault("regie_modules", {})
         modules = kept.get(key)
@@ -105,24 +105,26 @@ def public_landing() -> str | None:
 @require_permission()
 def member_home():
     engine = current_runtime().engine
+    establishment, user = g.establishment, current_user.user
     widgets = [widget for widget in engine.items("regie_dashboard_widgets",
                                                  enabled=g.enabled_plugins)
                if widget.permission is None or can(widget.permission)]
     widgets.sort(key=lambda widget: widget.position)
-    labels = _translated("regie_widget_labels", str(get_locale()))
+    labels = _translated("regie_widget_labels", page_language())
     rendered = [(labels.get(widget.name) or labels.setdefault(widget.name, str(widget.label)),
                  html)
-                for widget in widgets if (html := _render_widget(widget)) is None or html.strip()]
+                for widget in widgets
+                if (html := _render_widget(widget, establishment, user)) is None or html.strip()]
     return render_template("establishment/home.html", modules=modules_for_user(),
                            widgets=rendered)
 
 
-def _render_widget(widget) -> Markup | None:
+def _render_widget(widget, establishment, user) -> Markup | None:
     """The widget's markup (trusted: plugins are code the deployer installed; empty when it
     has nothing to show this user), or ``None`` when it fails, so one broken panel does not
     take the home page down."""
     try:
-        return Markup(widget.render(g.establishment, current_user.user))  # noqa: S704
+        return Markup(widget.render(establishment, user))  # noqa: S704
     except Exception:
         log.exception("dashboard widget %r failed", widget.name)
         return None

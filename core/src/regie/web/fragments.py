@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, current_app, g, request
-from flask_babel import get_locale
+from flask import Flask, current_app
 from markupsafe import Markup
 
-from regie.web.context import permissions
+from regie.web.context import page_key
 
 #: Parts kept per application before the store starts again.
 CACHE_SIZE = 2048
@@ -26,10 +25,7 @@ class Fragments:
         self.lock = threading.Lock()
 
     def markup(self, name: str, caller) -> Markup:
-        establishment = g.get("establishment")
-        place = (establishment.id, establishment.settings_version, permissions()) \
-            if establishment is not None else None
-        key = (name, request.host, request.script_root, str(get_locale()), place)
+        key = (name, page_key())
         html = self.rendered.get(key)
         if html is None:
             html = Markup(caller())  # noqa: S704 (rendered by the template, escaped there)

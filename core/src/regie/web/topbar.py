@@ -14,12 +14,11 @@ import secrets
 import threading
 
 from flask import Flask, current_app, render_template, request
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from regie.web.context import permissions
+from regie.web.context import page_key
 
 #: Top bars kept per application before the cache starts again.
 CACHE_SIZE = 1024
@@ -48,10 +47,7 @@ class TopBars:
     def _key(establishment, user) -> tuple:
         who = (user.id, user.username, user.full_name, user.is_superuser) \
             if user is not None and user.is_authenticated else None
-        place = (establishment.id, establishment.settings_version, permissions()) \
-            if establishment is not None else None
-        return (request.script_root, request.blueprint, request.endpoint, str(get_locale()), who,
-                place)
+        return (request.blueprint, request.endpoint, who, establishment is not None, page_key())
 
 
 @pass_context

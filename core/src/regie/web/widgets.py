@@ -18,11 +18,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import current_app, g, request
-from flask_babel import get_locale
+from flask import current_app
 
 from regie.db.models import Establishment
-from regie.web.context import permissions
+from regie.web.context import page_key
 
 #: Entries kept per application before the cache starts again.
 CACHE_SIZE = 2048
@@ -58,7 +57,7 @@ def cached_widget(ttl: float) -> Callable[[Callable[..., str]], Callable[..., st
         @functools.wraps(render)
         def cached(establishment: Establishment, user) -> str:
             cache = current_app.extensions.setdefault("regie_widgets", WidgetCache())
-            key = (render, establishment.id, establishment.settings_version, *_page_key())
+            key = (render, establishment.id, establishment.settings_version, page_key())
             markup = cache.get(key)
             if markup is None:
                 markup = str(render(establishment, user))
@@ -68,11 +67,3 @@ def cached_widget(ttl: float) -> Callable[[Callable[..., str]], Callable[..., st
         return cached
 
     return decorator
-
-
-def _page_key() -> tuple:
-    """What else a kept widget depends on, the same for every widget of the page."""
-    key = g.get("_regie_widget_key")
-    if key is None:
-        key = g._regie_widget_key = (str(get_locale()), permissions(), request.script_root)
-    return key
