@@ -32,6 +32,18 @@ def test_security_headers_on_every_page(client):
     assert "Strict-Transport-Security" not in headers, "only over TLS"
 
 
+def test_a_view_s_own_headers_are_kept_and_each_header_comes_once(
+        signed_in, make_user, make_establishment):
+    school = make_establishment(slug="ecole", logo=b"\x89PNG logo", logo_type="image/png")
+    client = signed_in(make_user(roles={school: ["manager"]}))
+    logo = client.get("/ecole/logo")
+    assert logo.status_code == 200 and logo.get_data() == b"\x89PNG logo"
+    assert logo.headers.get_all("Cache-Control") == ["private, max-age=300"]
+    page = client.get("/ecole/")
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Cache-Control"):
+        assert len(page.headers.get_all(name)) == 1, name
+
+
 def test_pages_have_no_inline_script_or_style(signed_in, make_user, make_establishment):
     """The CSP forbids them, so a page using one would be broken in the browser."""
     school = make_establishment(slug="ecole", plugins=["markets"])

@@ -38,17 +38,30 @@ def _policy(form_actions: tuple[str, ...]) -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
+#: What every answer gets unless its view set it: (lowercase name, name, value).
+HEADERS = tuple((name.lower(), name, value) for name, value in (
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)"),
+))
+HSTS = ("strict-transport-security", "Strict-Transport-Security", "max-age=31536000")
+NO_STORE = ("cache-control", "Cache-Control", "no-store")
+
+
 def _headers(response):
+    """Add the security headers the view did not set (one pass over the answer's headers:
+    ``setdefault`` for each looked them all up three times)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", _csp())
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+    present = {name.lower() for name, _value in headers}
+    wanted = [("content-security-policy", "Content-Security-Policy", _csp()), *HEADERS]
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        wanted.append(HSTS)
     if response.mimetype == "text/html":
-        headers.setdefault("Cache-Control", "no-store")
+        wanted.append(NO_STORE)
+    for lower, name, value in wanted:
+        if lower not in present:
+            headers.add(name, value)
     return response
 
 
