@@ -216,3 +216,22 @@ def test_send_this_pupil_pushes_ninety_days_of_passages(backoffice, live_server,
     assert result.exit_code == 0, result.output
     assert sorted(session.scalars(select(Passage.external_id))) == ["1", "2"]
     assert session.scalars(select(Individual.external_id)).all() == ["1001"]
+
+
+def test_a_window_read_a_row_at_a_time_pushes_every_meal_once(
+        backoffice, live_server, sync_token, tmp_path, session, school, monkeypatch):
+    from regie_reservation.agent import sql_backend
+
+    monkeypatch.setattr(sql_backend, "_STREAMED", 1)
+    fill(backoffice)
+    backoffice.insert(
+        backoffice.passages,
+        {"id": 5, "id_eleve": 1001, "date_passage": RECENT, "repas": "soir", "prix": EURO("2.00")},
+        {"id": 6, "id_eleve": 1002, "date_passage": RECENT, "repas": "soir", "prix": EURO("2.00")})
+    path = backoffice.config(tmp_path, live_server, sync_token)
+
+    [outcome] = run(path, "individuals")
+
+    assert (outcome.counts["created"], outcome.counts["passages recorded"]) == (2, 4)
+    assert sorted(session.scalars(select(Passage.external_id))) == ["1", "3", "5", "6"]
+    assert balance(session, school, "1001") == 1570

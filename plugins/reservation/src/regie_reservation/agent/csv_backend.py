@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import operator
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +95,9 @@ class CsvBackOffice:
         records = self._convert("passages", lambda row: passage_from(row, self.config.money))
         return [record for record in records if record.day >= since
                 and (individuals is None or record.individual in individuals)]
+
+    def window(self, since: dt.date) -> Iterator[PassageRecord]:
+        return iter(sorted(self.passages(since), key=operator.attrgetter("individual")))
 
     def passage_ids(self, since: dt.date) -> list[str]:
         """As :meth:`passages` reads them; a bad line is left for :meth:`passages` to

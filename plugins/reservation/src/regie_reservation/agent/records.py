@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+from collections.abc import Iterator
 from typing import Any, NamedTuple, Protocol
 
 import attrs
@@ -85,6 +86,10 @@ class BackOffice(Protocol):
 
     def passages(self, since: dt.date, individuals: set[str] | None = None
                  ) -> list[PassageRecord]: ...
+
+    def window(self, since: dt.date) -> Iterator[PassageRecord]:
+        """The passages since ``since``, those of one individual together, read as they are
+        consumed: a push sends its first individuals while the next ones are read."""
 
     def passage_ids(self, since: dt.date) -> list[str]:
         """The ids of the passages since ``since``, in the same order from one reading to

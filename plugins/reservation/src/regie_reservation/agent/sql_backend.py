@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import MetaData, Table, and_, create_engine, insert, select, update
@@ -32,6 +33,8 @@ from regie_reservation.agent.records import (
 )
 
 _CHUNK = 500
+_STREAMED = 5000
+"""Rows of the window fetched at a time while a push reads it."""
 
 
 class SqlBackOffice:
@@ -119,6 +122,26 @@ class SqlBackOffice:
             fields, rows = list(entity.columns), [
                 row for chunk in _chunks(individuals)
                 for row in self._raw("passages", day >= since, who.in_(_keys(who, chunk)))[1]]
+        return self._passages(fields, rows)
+
+    def window(self, since: dt.date) -> Iterator[PassageRecord]:
+        entity, table = self._table("passages")
+        fields = list(entity.columns)
+        query = (select(*[table.c[entity.columns[field]] for field in fields])
+                 .where(table.c[entity.columns["day"]] >= since)
+                 .order_by(table.c[entity.columns["individual"]]))
+        try:
+            with self.engine.connect() as connection:
+                cursor = connection.execute(query).cursor
+                while rows := cursor.fetchmany(_STREAMED):
+                    yield from self._passages(fields, rows)
+        except SQLAlchemyError as exc:
+            raise BackOfficeError(_("back office unreachable: %(error)s",
+                                    error=_short(exc))) from None
+
+    def _passages(self, fields: list[str], rows: Iterable[tuple]) -> list[PassageRecord]:
+        """The passages of ``rows`` (as the driver gives them, with the values of ``fields``);
+        a bad row is reported in :attr:`skipped`."""
         at = {field: index for index, field in enumerate(fields)}
         external_id, individual, when, price = (at["external_id"], at["individual"], at["day"],
                                                 at["price"])

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import logging
+import operator
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -157,17 +159,11 @@ class Streams:
         since = window_start(self.today())
         window = self.backoffice.passage_ids(since)
         mark = hashlib.sha256("\n".join(window).encode()).hexdigest()
-        if self.state.get(WINDOW_MARK) == mark:
-            passages, waiting = {}, None
-        else:
+        acknowledged, waiting = None, None
+        if self.state.get(WINDOW_MARK) != mark:
             acknowledged = self.state.keys("passages")
             waiting = set(window) - acknowledged
-            passages = self._new_passages(since, {person.external_id for person in people},
-                                          acknowledged) if waiting else {}
-        known_people = self.state.digests("individuals")
-        items = [(person, passages.get(person.external_id, [])) for person in people
-                 if person.external_id in passages
-                 or known_people.get(person.external_id) != digest(person)]
+        items = self._changes(people, since, acknowledged if waiting else None)
         sent = self._push(items, outcome, mode="periodic", through=through, as_of=as_of)
         if waiting is not None and waiting <= sent:
             self.state.put(WINDOW_MARK, mark)
@@ -226,13 +222,24 @@ class Streams:
                            if p.day >= first[person.external_id]]) for person in people]
         self._push(items, outcome, mode="refresh", through=through, as_of=as_of)
 
-    def _new_passages(self, since: dt.date, wanted: set[str],
-                      acknowledged: set[str]) -> dict[str, list[PassageRecord]]:
-        """The passages since ``since`` of ``wanted`` individuals that the hosted side has not
-        acknowledged (it never changes a recorded passage, so only new ones matter)."""
-        grouped = self._passages_by_individual(since, wanted)
-        return {individual: fresh for individual, rows in grouped.items()
-                if (fresh := [p for p in rows if p.external_id not in acknowledged])}
+    def _changes(self, people: list[IndividualRecord], since: dt.date,
+                 acknowledged: set[str] | None
+                 ) -> Iterator[tuple[IndividualRecord, list[PassageRecord]]]:
+        """The individuals to push, with their passages since ``since`` that the hosted side
+        has not acknowledged (it never changes a recorded passage, so only new ones matter):
+        first those with such passages, as the window is read (not at all without
+        ``acknowledged``: every passage is), then those whose data alone changed."""
+        pending = {person.external_id: person for person in people}
+        if acknowledged is not None:
+            for individual, rows in itertools.groupby(self.backoffice.window(since),
+                                                      key=operator.attrgetter("individual")):
+                fresh = [p for p in rows if p.external_id not in acknowledged]
+                if fresh and individual in pending:
+                    yield pending.pop(individual), fresh
+        known = self.state.digests("individuals")
+        for person in pending.values():
+            if known.get(person.external_id) != digest(person):
+                yield person, []
 
     def _passages_by_individual(self, since: dt.date,
                                 wanted: set[str]) -> dict[str, list[PassageRecord]]:
@@ -243,14 +250,15 @@ class Streams:
                 grouped[passage.individual].append(passage)
         return grouped
 
-    def _push(self, items: list[tuple[IndividualRecord, list[PassageRecord]]],
+    def _push(self, items: Iterable[tuple[IndividualRecord, list[PassageRecord]]],
               outcome: Outcome, *, mode: str, through: str, as_of: str) -> set[str]:
         """Send ``items``; the ids of the passages the hosted side acknowledged. ``through``
         (the payment cursor) and ``as_of`` were taken before the balances were read, so the
         server knows which web payments they may include.
 
-        One request is in flight at a time, in order; the next one is prepared while the
-        hosted side applies the current one, and sent once its answer is in."""
+        One request is in flight at a time, in order; the next one is read (``items`` may
+        be a generator reading the back office) and prepared while the hosted side applies
+        the current one, and sent once its answer is in."""
         acknowledged: set[str] = set()
         batches = _batches(items)
         batch = next(batches, None)
@@ -309,7 +317,7 @@ def _item(person: IndividualRecord, passages: Iterable[PassageRecord]) -> dict[s
     return item
 
 
-def _batches(items: list[tuple[IndividualRecord, list[PassageRecord]]]
+def _batches(items: Iterable[tuple[IndividualRecord, list[PassageRecord]]]
              ) -> Iterator[list[tuple[IndividualRecord, list[PassageRecord]]]]:
     batch, rows = [], 0
     for person, fresh in items:
