@@ -14,7 +14,18 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import MetaData, Table, and_, create_engine, insert, select, update
+from sqlalchemy import (
+    MetaData,
+    String,
+    Table,
+    and_,
+    cast,
+    create_engine,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
 from regie.api import gettext as _
@@ -29,7 +40,6 @@ from regie_reservation.agent.records import (
     from_cents,
     individual_from,
     passage,
-    text,
 )
 
 _CHUNK = 500
@@ -156,17 +166,19 @@ class SqlBackOffice:
         return records
 
     def passage_ids(self, since: dt.date) -> list[str]:
+        """The ids as :func:`.records.text` makes them, made by the database: every
+        incremental run reads the whole window's."""
         entity, table = self._table("passages")
         column = table.c[entity.columns["external_id"]]
-        query = (select(column).where(table.c[entity.columns["day"]] >= since)
+        query = (select(func.trim(cast(column, String)))
+                 .where(table.c[entity.columns["day"]] >= since, column.is_not(None))
                  .order_by(column))
         try:
             with self.engine.connect() as connection:
-                ids = connection.execute(query).cursor.fetchall()
+                return [value for (value,) in connection.execute(query).cursor.fetchall()]
         except SQLAlchemyError as exc:
             raise BackOfficeError(_("back office unreachable: %(error)s",
                                     error=_short(exc))) from None
-        return [str(value) if type(value) is int else text(value) for (value,) in ids]
 
     def _convert(self, rows: list[dict[str, Any]], make) -> list:
         records = []

@@ -24,6 +24,7 @@ that none is new without comparing them one by one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import logging
@@ -79,9 +80,10 @@ def window_start(today: dt.date) -> dt.date:
     return min(today.replace(day=1), today - dt.timedelta(days=7))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def digest(record: Any) -> str:
     """A fingerprint of a record as the back office has it now (its attrs ``repr`` lists every
-    field in order)."""
+    field in order), remembered for the records of the last runs."""
     return hashlib.sha1(repr(record).encode(), usedforsecurity=False).hexdigest()
 
 
