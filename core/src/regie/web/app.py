@@ -8,6 +8,7 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, Response, g, request
+from flask.templating import Environment
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -39,6 +40,7 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
         assert_up_to_date(runtime)
 
     app = Flask("regie.web", static_folder="static", template_folder="templates")
+    app.jinja_environment = _Environment
     app.extensions["regie"] = runtime
     cfg = runtime.config
     app.config.update(
@@ -104,6 +106,15 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None,
     security.register(app)
     app.teardown_appcontext(context.close_session)
     return app
+
+
+class _Environment(Environment):
+    """Each template's globals in one plain dict, not Jinja's chain of the template's and the
+    environment's: building a page's context and importing macros went through the chain for
+    every global. The globals are all set before the first page, as Jinja asks anyway."""
+
+    def make_globals(self, d):
+        return {**self.globals, **(d or {})}
 
 
 def _refuse_empty_secret():
