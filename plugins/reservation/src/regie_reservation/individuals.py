@@ -28,6 +28,7 @@ from regie.api import (
     utcnow,
 )
 from regie.api import gettext as _
+from regie_reservation import bulk
 from regie_reservation.models import (
     ACCOUNT_KIND,
     DEFAULT_MEAL,
@@ -205,17 +206,16 @@ def create_many(session: Session, establishment: Establishment,
              **_values(data, credentials=True), "establishment_id": establishment.id,
              "external_id": data.external_id.strip(), "balance_as_of": data.balance_as_of,
              "account_id": accounts[data.external_id.strip()].id} for data in datas]
-    table = Individual.__table__
-    ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                          rows).all()
-    responsibles = [{"establishment_id": establishment.id, "individual_id": individual_id,
-                     "name": name.strip(), "email": email.strip()}
-                    for individual_id, data in zip(ids, datas, strict=True)
-                    for name, email in data.responsibles or () if name.strip() or email.strip()]
+    ids = bulk.insert_returning(session, Individual.__table__, rows, "external_id")
+    responsibles = [{"establishment_id": establishment.id,
+                     "individual_id": ids[data.external_id.strip()], "name": name.strip(),
+                     "email": email.strip()}
+                    for data in datas for name, email in data.responsibles or ()
+                    if name.strip() or email.strip()]
     if responsibles:
         session.execute(insert(Responsible.__table__), responsibles)
-    return {row["external_id"]: Created(individual_id, accounts[row["external_id"]])
-            for individual_id, row in zip(ids, rows, strict=True)}
+    return {external_id: Created(individual_id, accounts[external_id])
+            for external_id, individual_id in ids.items()}
 
 
 def _create(session: Session, establishment: Establishment, data: IndividualData,

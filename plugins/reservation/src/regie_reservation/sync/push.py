@@ -41,10 +41,9 @@ from regie.api import (
     select_for,
 )
 from regie.api import gettext as _
-from regie_reservation import individuals
+from regie_reservation import bulk, individuals
 from regie_reservation.individuals import IndividualData
 from regie_reservation.models import KINDS, Individual, Passage
-from regie_reservation.sync import bulk
 from regie_reservation.sync.models import SyncPayment
 
 MODES = ("periodic", "full", "refresh")
