@@ -3,10 +3,11 @@
 A push inserts up to 20 000 passages and 1000 individuals per request. Through SQLAlchemy's
 ``executemany`` each row is a parameter dictionary processed one by one, and on PostgreSQL
 one pipelined statement per row (or, with ``RETURNING``, statements of thousands of
-parameters that the driver parses each time). Here PostgreSQL receives one array per column
-and inserts them with a single ``INSERT … SELECT FROM unnest(…)``; SQLite receives the rows
-as plain tuples, converted by each column's own bind processor, through the driver's
-``executemany``; any other database gets SQLAlchemy's ``executemany``. Constraints hold as for
+parameters that the driver parses each time). Here PostgreSQL receives the rows through
+``COPY``, or, when their ids are wanted, one array per column inserted by a single
+``INSERT … SELECT FROM unnest(…)``; SQLite receives the rows as plain tuples, converted by each
+column's own bind processor, through the driver's ``executemany``; any other database gets
+SQLAlchemy's ``executemany``. Constraints hold as for
 any insert: a duplicate raises ``IntegrityError``.
 """
 
@@ -15,8 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, cast, func, insert, select
+import psycopg
+from psycopg import sql
+from sqlalchemy import Connection, Table, bindparam, cast, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 
@@ -29,7 +33,7 @@ def insert_columns(session: Session, table: Table, columns: dict[str, Sequence[A
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name == "postgresql":
-        connection.execute(_unnest(table, columns))
+        _copy(connection, table, columns)
     elif dialect.name == "sqlite":
         statement = insert(table).values({name: bindparam(name) for name in names})
         compiled = statement.compile(dialect=dialect)
@@ -67,3 +71,17 @@ def _unnest(table: Table, columns: dict[str, Sequence[Any]]):
                            for name in names])
     return insert(table).from_select(names, select(*arrays.table_valued(*names)
                                                    .render_derived().c))
+
+
+def _copy(connection: Connection, table: Table, columns: dict[str, Sequence[Any]]) -> None:
+    """PostgreSQL: the rows through ``COPY … FROM STDIN`` on the session's own connection (in
+    its transaction), a violated constraint raised as SQLAlchemy's ``IntegrityError``."""
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        try:
+            with cursor.copy(statement) as copy:
+                for row in zip(*columns.values(), strict=True):
+                    copy.write_row(row)
+        except psycopg.IntegrityError as exc:
+            raise IntegrityError(statement.as_string(cursor), None, exc) from exc
