@@ -8,7 +8,7 @@ import re
 
 import attrs
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from regie.db.models import AuditEvent, EstablishmentPlugin, Membership
 from regie.declarations import PluginInfo, Setting
@@ -213,10 +213,11 @@ def test_audit_log_filters_and_pages(manager, school, regie_runtime, make_establ
     with regie_runtime.db.transaction() as session:
         here = establishments.by_slug(session, "ecole")
         for number in range(60):
-            event = audit.record(session, "demo.event", establishment=here, actor="robot",
-                                 target=f"item-{number:02d}")
-            event.created_at = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC) + dt.timedelta(
-                hours=number)
+            audit.record(session, "demo.event", establishment=here, actor="robot",
+                         target=f"item-{number:02d}")
+            session.execute(update(AuditEvent).where(AuditEvent.target == f"item-{number:02d}")
+                            .values(created_at=dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+                                    + dt.timedelta(hours=number)))
         audit.record(session, "demo.event", establishment=other, actor="robot",
                      target="elsewhere")
 

@@ -4,27 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from regie.db.models import AuditEvent, Establishment, User
 
+_INSERT = insert(AuditEvent.__table__)
+
 
 def record(session: Session, action: str, *, establishment: Establishment | None = None,
            user: User | None = None, actor: str = "", target: str = "",
-           details: dict[str, Any] | None = None, ip: str = "") -> AuditEvent:
-    """Add an audit event; ``actor`` defaults to the user's name (``cli`` for commands)."""
-    event = AuditEvent(
-        establishment_id=establishment.id if establishment else None,
-        user_id=user.id if user else None,
-        actor=actor or (user.username if user else "system"),
-        action=action,
-        target=target,
-        details=details or {},
-        ip=ip,
-    )
-    session.add(event)
-    return event
+           details: dict[str, Any] | None = None, ip: str = "") -> None:
+    """Write an audit event in the session's transaction; ``actor`` defaults to the user's
+    name (``cli`` for commands). ``establishment`` and ``user`` must have their ids.
+
+    One plain insert, now: the trail is written on every change of money and settings, and
+    the ORM's unit of work for a row nobody reads back cost more than the insert."""
+    session.connection().execute(_INSERT, {
+        "establishment_id": establishment.id if establishment else None,
+        "user_id": user.id if user else None,
+        "actor": actor or (user.username if user else "system"),
+        "action": action,
+        "target": target,
+        "details": details or {},
+        "ip": ip,
+    })
 
 
 def latest(session: Session, establishment: Establishment, action: str) -> AuditEvent | None:
