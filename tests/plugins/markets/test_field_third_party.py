@@ -15,6 +15,12 @@ from regie.db.models import AuditEvent
 from regie_markets.models import SalesNature, Trader
 
 
+def requested(export) -> dict[str, str]:
+    """The third-party request of a CSV download, as {column: value}."""
+    header, row = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig")), delimiter=";"))
+    return dict(zip(header, row, strict=True))
+
+
 @pytest.fixture
 def office(signed_in, make_user, town):
     return signed_in(make_user("agent", roles={town: ["markets.regie"]}))
@@ -48,9 +54,7 @@ def test_the_csv_request_reads_back_with_the_record(office, company, load, trans
     export = office.get(f"/lunel/markets/traders/{company}/third-party.csv")
     assert export.status_code == 200 and export.mimetype == "text/csv"
     assert f"third-party-request-{number}.csv" in export.headers["Content-Disposition"]
-    header, row = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig")),
-                                  delimiter=";"))
-    request = dict(zip(header, row, strict=True))
+    request = requested(export)
     assert request["Third-party category"] == "Company"
     assert request["Legal name"] == "Les Vergers d'Ølga SARL"
     assert (request["SIRET"], request["SIREN"], request["NIC"]) == (
@@ -69,10 +73,7 @@ def test_the_csv_request_reads_back_with_the_record(office, company, load, trans
 
 def test_a_person_is_requested_as_a_natural_person(office, make_trader):
     trader = make_trader("DURAND", "Léa")
-    header, row = list(csv.reader(io.StringIO(office.get(
-        f"/lunel/markets/traders/{trader}/third-party.csv").data.decode("utf-8-sig")),
-        delimiter=";"))
-    request = dict(zip(header, row, strict=True))
+    request = requested(office.get(f"/lunel/markets/traders/{trader}/third-party.csv"))
     assert request["Third-party category"] == "Natural person"
     assert request["Legal name"] == "DURAND Léa"
 
@@ -121,10 +122,7 @@ def test_a_french_town_gets_the_request_in_french(make_establishment, make_user,
             "siret": "73282932000074"}).id
     client = app.test_client()
     client.sign_in(make_user("regie-fr", roles={place: ["markets.regie"]}).username, PASSWORD)
-    header, row = list(csv.reader(io.StringIO(client.get(
-        f"/ville/markets/traders/{trader_id}/third-party.csv").data.decode("utf-8-sig")),
-        delimiter=";"))
-    request = dict(zip(header, row, strict=True))
+    request = requested(client.get(f"/ville/markets/traders/{trader_id}/third-party.csv"))
     assert request["Catégorie de tiers"] == "Personne physique"
     assert request["Représentant légal : prénom"] == "Léa"
     pdf = client.get(f"/ville/markets/traders/{trader_id}/third-party.pdf")
