@@ -8,7 +8,9 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
+from regie.db.models import Establishment
 from regie.db.money import LedgerAccount, LedgerEntry, Payment, PaymentNotification
+from regie.services.establishments import disable_plugin, update_settings
 from regie_paybox.protocol import key_file, sign_response
 
 from .conftest import SLUG, ipn_values, signed_query
@@ -172,6 +174,30 @@ def test_production_refuses_the_test_key(client, session, make_establishment, ne
     [row] = notifications(session)
     assert row.status == "rejected"
     assert row.reason == "signed with the TEST key, refused in production mode"
+
+
+def test_a_settings_change_holds_from_the_next_ipn(client, session, regie_runtime,
+                                                  paybox_place, new_payment):
+    """The callback reads the process's copy of the establishment: switching to production,
+    then switching Paybox off, must each hold for the very next notification."""
+    first, second, third = (new_payment(paybox_place, 500) for _ in range(3))
+    deliver(client, signed_query(ipn_values(first.reference, 500, trans="1")))
+    assert money_of(session, first)[0] == "succeeded"
+    with regie_runtime.db.transaction() as writing:
+        place = writing.get(Establishment, paybox_place.id)
+        update_settings(writing, regie_runtime.engine, place, "payments_paybox", {
+            "environment": "production", "site": "1234567", "rang": "01",
+            "identifiant": "123456789", "hmac_key": "AB" * 64})
+    deliver(client, signed_query(ipn_values(second.reference, 500, trans="2")))
+    assert money_of(session, second) == ("pending", 500, 0), "the first payment's 500 only"
+    assert notifications(session)[-1].reason == (
+        "signed with the TEST key, refused in production mode")
+    with regie_runtime.db.transaction() as writing:
+        place = writing.get(Establishment, paybox_place.id)
+        disable_plugin(writing, regie_runtime.engine, place, "payments_paybox")
+    response = client.get(f"{IPN}?{signed_query(ipn_values(third.reference, 500, trans='3'))}")
+    assert response.status_code == 404
+    assert money_of(session, third) == ("pending", 500, 0)
 
 
 def test_another_private_key_is_refused(client, session, paybox_place, new_payment):

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,7 +32,10 @@ def _sqlite_begin(connection):
 
     Sent straight to the driver: every request begins a transaction, and going through
     SQLAlchemy's statement execution cost more than the page's query."""
-    write = connection.get_execution_options().get("sqlite_write")
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    write = options.get("sqlite_write")
     connection.connection.driver_connection.execute(
         "BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
 
@@ -114,6 +117,14 @@ class Database:
                 yield session
         finally:
             session.close()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for one statement outside any transaction: no ``BEGIN`` and
+        ``ROLLBACK`` round trips around a single read. For reads whose result stands alone
+        (a version number); reads that must agree with each other take a session."""
+        with self.engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def check(self) -> None:
         """Connect once; raise :class:`DatabaseUnavailable` with the reason when that fails."""

@@ -9,10 +9,11 @@ from typing import Any, NamedTuple
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 from sqlalchemy import bindparam, inspect, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from regie.db import postcommit
+from regie.db.database import Database
 from regie.db.models import Establishment, EstablishmentPlugin, Membership, User
 from regie.engine import Engine
 from regie.i18n import LOCALES
@@ -114,6 +115,42 @@ def by_slug(session: Session, slug: str) -> Establishment:
     if establishment is None:
         raise NotFound(_("no establishment '%(slug)s'", slug=slug))
     return establishment
+
+
+_VERSION = select(Establishment.settings_version).where(Establishment.slug == bindparam("slug"))
+_COPY = _BY_SLUG.options(defer(Establishment.logo))
+
+
+class Snapshots:
+    """Read-only copies of establishments with their plugins, kept by a process for the
+    requests that only read them: provider callbacks, the hot path of online payments.
+
+    Each :meth:`get` costs one small query outside any transaction, the establishment's
+    ``settings_version``; the copy is loaded again when the version moved, so a change of
+    settings, or a plugin switched off, holds from the next request on. A copy is detached
+    and shared by the process's threads: read it, never change it or attach it to a session
+    (code that writes loads the establishment in its own transaction). Its logo is not
+    loaded.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._copies: dict[str, Establishment] = {}
+
+    def get(self, slug: str) -> Establishment:
+        with self._db.read() as connection:
+            version = connection.execute(_VERSION, {"slug": slug}).scalar()
+        if version is None:
+            self._copies.pop(slug, None)
+            raise NotFound(_("no establishment '%(slug)s'", slug=slug))
+        copy = self._copies.get(slug)
+        if copy is None or copy.settings_version != version:
+            with self._db.session() as session:
+                copy = session.scalar(_COPY, {"slug": slug})
+            if copy is None:
+                raise NotFound(_("no establishment '%(slug)s'", slug=slug))
+            self._copies[slug] = copy
+        return copy
 
 
 class MemberVisit(NamedTuple):

@@ -131,7 +131,7 @@ def _select_locale() -> Locale:
         return _locale(chosen)
     from flask_login import current_user
 
-    if current_user and getattr(current_user, "locale", "") in LOCALES:
+    if not security.is_callback() and getattr(current_user, "locale", "") in LOCALES:
         return _locale(current_user.locale)
     establishment = g.get("establishment")
     if establishment is not None:

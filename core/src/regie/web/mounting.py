@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, g, session
+from flask import Blueprint, Flask, abort, current_app, g, session
 from flask_wtf.csrf import CSRFProtect
 
 from regie.engine import Engine
@@ -10,6 +10,7 @@ from regie.services import establishments
 from regie.services.errors import NotFound
 from regie.web.context import current_runtime, db_session
 from regie.web.links import TemplateLinks
+from regie.web.security import is_callback
 
 
 def load_establishment(slug: str, plugin: str | None = None) -> None:
@@ -17,10 +18,13 @@ def load_establishment(slug: str, plugin: str | None = None) -> None:
     not enabled there.
 
     For a signed-in user, the same query loads the user and their roles there (Flask-Login's
-    user loader then finds the user in the session's identity map)."""
+    user loader then finds the user in the session's identity map). A provider callback gets
+    the process's read-only copy (:class:`~regie.services.establishments.Snapshots`)."""
     user_id = signed_in_user_id()
     try:
-        if user_id is None:
+        if is_callback():
+            establishment = current_app.extensions["regie_snapshots"].get(slug)
+        elif user_id is None:
             establishment = establishments.by_slug(db_session(), slug)
         else:
             establishment, user, roles = establishments.member_visit(db_session(), slug, user_id)
@@ -49,6 +53,7 @@ def signed_in_user_id() -> int | None:
 def mount_plugins(app: Flask, engine: Engine, csrf: CSRFProtect) -> None:
     """Register every plugin blueprint, and resolve ``<establishment_slug>`` for all routes
     under an establishment (plugin or core) in one place."""
+    app.extensions["regie_snapshots"] = establishments.Snapshots(app.extensions["regie"].db)
     owners: dict[str, str | None] = {name: None for name in ESTABLISHMENT_BLUEPRINTS}
     for entry in engine.entries("regie_blueprints"):
         declared = entry.item
