@@ -10,11 +10,12 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session, defer, joinedload
-from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.attributes import set_committed_value
 
 from regie.db import postcommit
 from regie.db.database import Database
 from regie.db.models import Establishment, EstablishmentPlugin, Membership, User
+from regie.db.rows import loaded_columns, persistent
 from regie.engine import Engine
 from regie.i18n import LOCALES
 from regie.i18n import gettext as _
@@ -164,16 +165,10 @@ class MemberVisit(NamedTuple):
     """The roles the user holds in the establishment."""
 
 
-def _loaded_columns(model: type, *, leave: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
-    """(attribute, column) of what the ORM loads of ``model``, but the attributes ``leave``."""
-    return [(prop.key, prop.columns[0]) for prop in inspect(model).column_attrs
-            if not prop.deferred and prop.key not in leave]
-
-
 #: The logo (an image, up to a few hundred kB) is read only by the pages that show it.
-_ESTABLISHMENT_COLUMNS = _loaded_columns(Establishment, leave=("logo",))
-_USER_COLUMNS = _loaded_columns(User)
-_PLUGIN_COLUMNS = _loaded_columns(EstablishmentPlugin)
+_ESTABLISHMENT_COLUMNS = loaded_columns(Establishment, leave=("logo",))
+_USER_COLUMNS = loaded_columns(User)
+_PLUGIN_COLUMNS = loaded_columns(EstablishmentPlugin)
 _MEMBER_VISIT = (
     select(*(column for _key, column in _ESTABLISHMENT_COLUMNS + _USER_COLUMNS),
            Membership.role, *(column for _key, column in _PLUGIN_COLUMNS))
@@ -186,7 +181,6 @@ _MEMBER_VISIT = (
 _USER_AT = len(_ESTABLISHMENT_COLUMNS)
 _ROLE_AT = _USER_AT + len(_USER_COLUMNS)
 _PLUGIN_AT = _ROLE_AT + 1
-_LEFT_OUT = {Establishment: ["logo"]}
 
 
 def member_visit(session: Session, slug: str, user_id: int) -> MemberVisit:
@@ -200,41 +194,18 @@ def member_visit(session: Session, slug: str, user_id: int) -> MemberVisit:
     if not rows:
         raise NotFound(_("no establishment '%(slug)s'", slug=slug))
     first = rows[0]
-    establishment = _persistent(session, Establishment, _ESTABLISHMENT_COLUMNS,
-                                first[:_USER_AT])
+    establishment = persistent(session, Establishment, _ESTABLISHMENT_COLUMNS,
+                               first[:_USER_AT], unloaded=("logo",))
     if "plugins" not in establishment.__dict__:
         plugins = {row[_PLUGIN_AT]: row[_PLUGIN_AT:] for row in rows
                    if row[_PLUGIN_AT] is not None}
         set_committed_value(establishment, "plugins", [
-            _persistent(session, EstablishmentPlugin, _PLUGIN_COLUMNS, values)
+            persistent(session, EstablishmentPlugin, _PLUGIN_COLUMNS, values)
             for values in plugins.values()])
-    user = None if first[_USER_AT] is None else _persistent(session, User, _USER_COLUMNS,
+    user = None if first[_USER_AT] is None else persistent(session, User, _USER_COLUMNS,
                                                             first[_USER_AT:_ROLE_AT])
     return MemberVisit(establishment, user,
                        {row[_ROLE_AT] for row in rows if row[_ROLE_AT] is not None})
-
-
-def _persistent(session: Session, model: type, columns: list[tuple[str, Any]], values):
-    """The session's ``model`` object with these column values (first the primary key): the
-    one it holds already, else a new one, put in the session as the ORM's loading does it (a
-    public ``Session.add`` of a detached object walks its cascades, as dear as the ORM's
-    loading). Columns left out of ``columns`` are loaded on first use."""
-    mapper = inspect(model)
-    key = mapper.identity_key_from_primary_key((values[0],))
-    held = session.identity_map.get(key)
-    if held is not None:
-        return held
-    instance = mapper.class_manager.new_instance()
-    state = instance_state(instance)
-    state.dict.update(zip((name for name, _column in columns), values, strict=True))
-    state.key = key
-    state.session_id = session.hash_key
-    session.identity_map._add_unpresent(state, key)
-    state._commit_all(state.dict, session.identity_map)
-    left = _LEFT_OUT.get(model)
-    if left:
-        session.expire(instance, left)
-    return instance
 
 
 def enabled_plugins(establishment: Establishment, engine: Engine | None = None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import secrets
 import zoneinfo
 from typing import Any
 
-from sqlalchemy import Select, event, func, inspect, select
+from sqlalchemy import Select, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -38,6 +38,7 @@ from regie.db.money import (
     PaymentRefund,
     PaymentRequest,
 )
+from regie.db.rows import mark_written
 from regie.db.tenancy import get_for, lock, select_for
 from regie.declarations import PaymentMethod
 from regie.engine.manager import CORE
@@ -293,7 +294,7 @@ def _succeed(session: Session, runtime, establishment: Establishment, payment: P
     label = _("Payment %(reference)s (%(method)s)", reference=payment.reference,
               method=payment.method)
     now = utcnow()
-    changes = {**_unwritten(payment), "state": "succeeded", "succeeded_at": now,
+    changes = {**mark_written(payment), "state": "succeeded", "succeeded_at": now,
                "updated_at": now}
     if payment.request_id is not None:
         request = session.get(PaymentRequest, payment.request_id)
@@ -315,19 +316,6 @@ def _succeed(session: Session, runtime, establishment: Establishment, payment: P
     _postcommit(session, runtime, establishment, "regie_payment_succeeded_postcommit",
                 payment_id=payment.id)
     return posted.entry
-
-
-_PAYMENT_COLUMNS = frozenset(inspect(Payment).column_attrs.keys())
-
-
-def _unwritten(payment: Payment) -> dict[str, Any]:
-    """The payment's column changes not yet flushed, taken as written: the caller writes them
-    itself (with the receipt number, in one statement)."""
-    state = inspect(payment)
-    changes = {name: state.dict[name] for name in _PAYMENT_COLUMNS - state.unmodified}
-    for name, value in changes.items():
-        set_committed_value(payment, name, value)
-    return changes
 
 
 def succeed_or_review(session: Session, runtime, establishment: Establishment,

@@ -31,7 +31,7 @@ import logging
 from typing import Any
 
 import attrs
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -39,6 +39,7 @@ from sqlalchemy.orm import joinedload
 from regie.db.base import utcnow
 from regie.db.models import Establishment
 from regie.db.money import Payment, PaymentNotification
+from regie.db.rows import loaded_columns, persistent
 from regie.db.tenancy import lock, select_for
 from regie.i18n import gettext as _
 from regie.services import audit, ledger
@@ -219,9 +220,7 @@ def _receive(session, runtime, place: Establishment, row: PaymentNotification,
     """Step 2 in the caller's transaction: lock the payment, store ``row`` (with the status
     it will most likely end with, so the usual case writes it once), apply it. A result
     ``received`` names a stored notification still to apply."""
-    payment = session.scalar(lock(select_for(
-        place, Payment, Payment.method == row.method, Payment.reference == row.reference))
-        .execution_options(populate_existing=True))
+    payment = _locked_payment(session, place.id, row.method, row.reference)
     row.processed_at = utcnow()
     if payment is not None:
         row.status, row.reason, row.payment_id = "applied", "", payment.id
@@ -237,6 +236,24 @@ def _receive(session, runtime, place: Establishment, row: PaymentNotification,
                         .values(status=row.status, reason=row.reason),
                         execution_options={"synchronize_session": False})
     return result
+
+
+_PAYMENT_COLUMNS = loaded_columns(Payment)
+#: Built once, read as a plain row: the ORM's loading cost more than the query.
+_LOCK_PAYMENT = lock(select(*(column for _name, column in _PAYMENT_COLUMNS)).where(
+    Payment.establishment_id == bindparam("establishment_id"),
+    Payment.method == bindparam("method"), Payment.reference == bindparam("reference")))
+
+
+def _locked_payment(session, establishment_id: int, method: str,
+                    reference: str) -> Payment | None:
+    """The establishment's payment ``reference`` by ``method``, locked until the end of the
+    transaction, with the values as of the lock."""
+    row = session.connection().execute(_LOCK_PAYMENT, {
+        "establishment_id": establishment_id, "method": method,
+        "reference": reference}).one_or_none()
+    return None if row is None else persistent(session, Payment, _PAYMENT_COLUMNS, row,
+                                               refresh=True)
 
 
 def _insert(session, row: PaymentNotification) -> int | None:
@@ -352,10 +369,8 @@ def _apply(runtime, establishment_id: int, notification_id: int) -> Notification
             return NotificationResult("duplicate", notification.id, notification.payment_id,
                                       payment.state if payment else None, notification.reason)
         place = _place(session, establishment_id)
-        payment = session.scalar(lock(select_for(
-            place, Payment, Payment.method == notification.method,
-            Payment.reference == notification.reference)).execution_options(
-            populate_existing=True))
+        payment = _locked_payment(session, place.id, notification.method,
+                                  notification.reference)
         notification.processed_at = utcnow()
         if payment is None:
             notification.status = "unmatched"
