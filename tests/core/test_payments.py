@@ -313,9 +313,15 @@ def test_review_accepts_what_the_provider_reported_or_rejects(regie_runtime, sch
         assert (accepted.state, accepted.amount) == ("succeeded", 1200)
         assert accepted.review_evidence["asked_amount"] == 1250
         assert payments.get(session, school.id, other.id).state == "failed"
-        assert [a.action for a in payments.audit_trail(session, accepted)] == [
+        trail = payments.audit_trail(session, accepted)
+        assert [a.action for a in trail] == [
             "payment.create", "payment.needs_review", "payment.review_accepted",
             "payment.succeeded"]
+        [entry] = payments.entries_of(session, accepted)
+        assert trail[-1].details == {
+            "reference": accepted.reference, "amount": 1200, "currency": "EUR",
+            "receipt": accepted.receipt_number, "entry": entry.sequence}
+        assert trail[-1].actor == trail[-2].actor
     assert balance(regie_runtime, account) == 1200
 
 

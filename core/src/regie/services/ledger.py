@@ -34,7 +34,6 @@ from sqlalchemy import (
     Executable,
     Select,
     bindparam,
-    case,
     cast,
     exists,
     func,
@@ -453,89 +452,88 @@ _ADVANCE = (update(_COUNTERS)
             .returning(_COUNTERS.c.id, _COUNTERS.c.value, _COUNTERS.c.head))
 
 
-def _credit_and_advance() -> Executable:
-    """PostgreSQL: :data:`_CREDIT` and :data:`_ADVANCE` of the chain in one statement (one
-    round trip fewer under the chain's lock). The chain's update waits for the credit
-    (``EXISTS``), so the account is still locked before the chain. No chain row yet: its
-    columns come back ``NULL``."""
+@functools.cache
+def _credit_and_advance(names: tuple[str, ...]) -> Executable:
+    """PostgreSQL: :data:`_CREDIT`, then counters ``names`` advanced, in one statement; a row
+    per counter advanced (none yet: one row, its counter columns ``NULL``). The counters'
+    update waits for the credit (``EXISTS``), so the account is still locked before them."""
     credited = _CREDIT.cte("credited")
-    advanced = _ADVANCE.where(exists(select(credited.c.balance))).cte("advanced")
-    return select(credited.c.balance, credited.c.currency, advanced.c.id, advanced.c.value,
-                  advanced.c.head).select_from(credited.outerjoin(advanced, true()))
+    advanced = (update(_COUNTERS)
+                .where(_COUNTERS.c.establishment_id == bindparam("b_establishment_id"),
+                       _COUNTERS.c.name.in_(names), exists(select(credited.c.balance)))
+                .values(value=_COUNTERS.c.value + 1)
+                .returning(_COUNTERS.c.id, _COUNTERS.c.name, _COUNTERS.c.value,
+                           _COUNTERS.c.head).cte("advanced"))
+    return select(credited.c.balance, credited.c.currency, advanced.c.id, advanced.c.name,
+                  advanced.c.value, advanced.c.head).select_from(
+        credited.outerjoin(advanced, true()))
 
 
-_CREDIT_AND_ADVANCE = _credit_and_advance()
 _HEAD = (update(_COUNTERS).where(_COUNTERS.c.id == bindparam("b_chain_id"))
          .values(head=bindparam("b_head")))
-_HEAD_AND_RECEIPT = (
-    update(_COUNTERS)
-    .where(_COUNTERS.c.establishment_id == bindparam("b_establishment_id"),
-           _COUNTERS.c.name.in_((LEDGER_COUNTER, RECEIPT_COUNTER)))
-    .values(value=case((_COUNTERS.c.name == RECEIPT_COUNTER, _COUNTERS.c.value + 1),
-                       else_=_COUNTERS.c.value),
-            head=case((_COUNTERS.c.name == LEDGER_COUNTER, bindparam("b_head")),
-                      else_=_COUNTERS.c.head))
-    .returning(_COUNTERS.c.name, _COUNTERS.c.id, _COUNTERS.c.value))
 _ENTRIES = LedgerEntry.__table__
-_INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
 _ENTRY_COLUMNS = tuple(column.key for column in _ENTRIES.columns if not column.primary_key)
 #: The statements of :func:`post_entries`.
 _INSERT_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.id, sort_by_parameter_order=True)
 _SET_BALANCE = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("b_account_id"))
                 .values(balance=bindparam("b_balance")))
 _PAYMENTS = Payment.__table__
+_AUDIT = AuditEvent.__table__
+_AUDIT_COLUMNS = tuple(column.key for column in _AUDIT.columns if not column.primary_key)
 
 
-def _payment_values(columns: frozenset[str], receipt: Any) -> dict[str, Any]:
-    """What the numbering statements write on the payment: its receipt number, and the
-    ``columns`` the caller gives (bound as ``p_<column>``). Without them, ``updated_at`` stays
-    what the caller's flush of the payment wrote."""
-    values = {name: bindparam(f"p_{name}", type_=_PAYMENTS.c[name].type)
-              for name in sorted(columns)}
-    values.setdefault("updated_at", _PAYMENTS.c.updated_at)
-    return {"receipt_number": receipt, **values}
+def _bound(table, prefix: str, names: Iterable[str]) -> dict[str, Any]:
+    return {name: bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in names}
 
 
 @functools.cache
 def _number(columns: frozenset[str]) -> Executable:
-    """The receipt number (and ``columns``) written on the payment."""
-    return (update(_PAYMENTS).where(_PAYMENTS.c.id == bindparam("b_payment_id"))
-            .values(_payment_values(columns, bindparam("b_receipt"))))
+    """The receipt number (bound as ``b_receipt``) and ``columns`` (bound as ``p_<column>``)
+    written on the payment. Without ``updated_at`` among them, it stays what the caller's
+    flush of the payment wrote."""
+    values = {"receipt_number": bindparam("b_receipt"), **_bound(_PAYMENTS, "p_", sorted(columns))}
+    values.setdefault("updated_at", _PAYMENTS.c.updated_at)
+    return update(_PAYMENTS).where(_PAYMENTS.c.id == bindparam("b_payment_id")).values(values)
+
+
+_INSERT_ENTRY = (insert(_ENTRIES).values(_bound(_ENTRIES, "e_", _ENTRY_COLUMNS))
+                 .returning(_ENTRIES.c.id))
+_INSERT_AUDIT = insert(_AUDIT).values(_bound(_AUDIT, "a_", _AUDIT_COLUMNS))
 
 
 @functools.cache
-def _finish(columns: frozenset[str]) -> Executable:
+def _finish(columns: frozenset[str] | None, audited: bool) -> Executable:
     """PostgreSQL: the writes that follow the chain's lock as one statement (one round trip
-    while the chain is held): the chain's head and the receipt counter advanced, the entry
-    inserted, the receipt number (and ``columns``) written on the payment (data-modifying
-    ``WITH``)."""
-    advanced = _HEAD_AND_RECEIPT.cte("advanced")
-    entry = (insert(_ENTRIES).values({name: bindparam(f"e_{name}", type_=_ENTRIES.c[name].type)
-                                      for name in _ENTRY_COLUMNS})
-             .returning(_ENTRIES.c.id).cte("entry"))
-    receipt = (select(advanced.c.value).where(advanced.c.name == RECEIPT_COUNTER)
-               .scalar_subquery())
-    numbered = (update(_PAYMENTS).where(_PAYMENTS.c.id == bindparam("b_payment_id"))
-                .values(_payment_values(columns, receipt))
-                .returning(_PAYMENTS.c.id).cte("numbered"))
-    return (select(advanced.c.name, advanced.c.id, advanced.c.value,
-                   select(entry.c.id).scalar_subquery().label("entry_id"))
-            .add_cte(numbered))
+    while the chain is held, data-modifying ``WITH``): the chain's head, the entry (its id
+    returned), with a receipt the payment's number and ``columns`` (``columns`` not
+    ``None``), and the audit event (``audited``)."""
+    entry = _INSERT_ENTRY.cte("entry")
+    statement = select(entry.c.id).add_cte(_HEAD.cte("head"))
+    if columns is not None:
+        statement = statement.add_cte(_number(columns).cte("numbered"))
+    if audited:
+        statement = statement.add_cte(_INSERT_AUDIT.cte("audited"))
+    return statement
 
 
 def post_locked(session: Session, establishment_id: int, account_id: int, amount: int, *,
                 kind: str, label: str = "", payment_id: int | None = None, actor: str = "",
-                receipt: bool = False, payment_values: Mapping[str, Any] | None = None
-                ) -> Posted:
+                receipt: bool = False, payment_values: Mapping[str, Any] | None = None,
+                audit_event: Mapping[str, Any] | None = None) -> Posted:
     """:func:`post_entry` taking each lock with the statement that changes the row: the
-    account's balance, the chain's sequence, then the chain's head with (``receipt=True``) the
-    next receipt number, written on payment ``payment_id``. No row is read before it is
-    locked, and the chain is held only from its first statement to the end of the caller's
-    transaction, one round trip on PostgreSQL: the caller writes everything it can before
-    (``session.flush()``), and as little as possible after.
+    account's balance, then the chain's sequence and (``receipt=True``) the next receipt
+    number, written on payment ``payment_id``. No row is read before it is locked, and the
+    chain is held from its first statement to the end of the caller's transaction: on
+    PostgreSQL, two round trips (the locks, then every write that needs their numbers). The
+    caller writes everything it can before (``session.flush()``), and as little as possible
+    after.
 
     ``payment_values``: other columns of payment ``payment_id`` to write with its receipt
     number (its new state …), so that its row is written once.
+
+    ``audit_event``: an event of the audit trail written with the entry (the columns of
+    :func:`regie.services.audit.values`); its details get the entry's sequence (``entry``)
+    and the receipt number (``receipt``).
 
     ``amount`` is a non-zero int in the account's minor units (see :func:`post_entry`).
     Objects of the account and the counters already in the session get the new values (the
@@ -549,49 +547,50 @@ def post_locked(session: Session, establishment_id: int, account_id: int, amount
         raise TypeError("a receipt number is for a payment: give payment_id")
     if payment_values and not receipt:
         raise TypeError("payment_values are written with the receipt number: receipt=True")
-    columns = frozenset(payment_values or ())
-    paid = {f"p_{name}": value for name, value in (payment_values or {}).items()}
+    names = (LEDGER_COUNTER, RECEIPT_COUNTER) if receipt else (LEDGER_COUNTER,)
     connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
     credit = {"b_account_id": account_id, "b_establishment_id": establishment_id,
               "b_amount": amount}
-    if connection.dialect.name == "postgresql":
-        balance, currency, chain_id, sequence, previous = connection.execute(
-            _CREDIT_AND_ADVANCE, {**credit, "b_name": LEDGER_COUNTER}).one()
-        if chain_id is None:  # the establishment's first entry: the chain is created now
-            chain_id, sequence, previous = _advance(session, establishment_id, LEDGER_COUNTER)
+    advanced: dict[str, tuple[int, int, str]] = {}
+    if postgres:
+        rows = connection.execute(_credit_and_advance(names), credit).all()
+        balance, currency = rows[0].balance, rows[0].currency
+        advanced = {row.name: (row.id, row.value, row.head) for row in rows
+                    if row.id is not None}
     else:
         balance, currency = connection.execute(_CREDIT, credit).one()
-        chain_id, sequence, previous = _advance(session, establishment_id, LEDGER_COUNTER)
+    for name in names:
+        if name not in advanced:  # SQLite, or the establishment's first use of the counter
+            advanced[name] = _advance(session, establishment_id, name)
+    chain_id, sequence, previous = advanced[LEDGER_COUNTER]
+    receipts_id, number, _head = advanced.get(RECEIPT_COUNTER, (None, None, ""))
     entry = LedgerEntry(
         establishment_id=establishment_id, sequence=sequence, account_id=account_id,
         amount=amount, currency=currency, balance_after=balance, kind=kind, label=label[:200],
         payment_id=payment_id, reverses_entry_id=None, actor=actor[:150], created_at=utcnow(),
         previous_hash=previous or GENESIS)
     entry.hash = entry_hash(entry)
-    values = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
-    number = receipts_id = None
-    if receipt and connection.dialect.name == "postgresql":
-        rows = connection.execute(_finish(columns), {
-            "b_establishment_id": establishment_id, "b_head": entry.hash,
-            "b_payment_id": payment_id, **paid,
-            **{f"e_{name}": value for name, value in values.items()}}).all()
-        entry.id = rows[0].entry_id
-        advanced = {row.name: row for row in rows}
-    elif receipt:
-        advanced = {row.name: row for row in connection.execute(_HEAD_AND_RECEIPT, {
-            "b_establishment_id": establishment_id, "b_head": entry.hash})}
-        entry.id = connection.execute(_INSERT_ENTRY, values).scalar_one()
+    parameters = {"b_chain_id": chain_id, "b_head": entry.hash, "b_payment_id": payment_id,
+                  "b_receipt": number,
+                  **{f"e_{name}": getattr(entry, name) for name in _ENTRY_COLUMNS},
+                  **{f"p_{name}": value for name, value in (payment_values or {}).items()}}
+    if audit_event is not None:
+        details = {**audit_event.get("details", {}), "entry": sequence,
+                   **({"receipt": number} if receipt else {})}
+        parameters.update({f"a_{name}": value
+                           for name, value in {**audit_event, "details": details}.items()})
+    columns = frozenset(payment_values or ()) if receipt else None
+    if postgres:
+        entry.id = connection.execute(_finish(columns, audit_event is not None),
+                                      parameters).scalar_one()
     else:
-        connection.execute(_HEAD, {"b_chain_id": chain_id, "b_head": entry.hash})
-        entry.id = connection.execute(_INSERT_ENTRY, values).scalar_one()
-    if receipt:
-        if RECEIPT_COUNTER in advanced:
-            receipts_id, number = advanced[RECEIPT_COUNTER].id, advanced[RECEIPT_COUNTER].value
-        else:
-            receipts_id, number, _head = _advance(session, establishment_id, RECEIPT_COUNTER)
-        if connection.dialect.name != "postgresql" or RECEIPT_COUNTER not in advanced:
-            connection.execute(_number(columns), {"b_payment_id": payment_id,
-                                                  "b_receipt": number, **paid})
+        connection.execute(_HEAD, parameters)
+        entry.id = connection.execute(_INSERT_ENTRY, parameters).scalar_one()
+        if columns is not None:
+            connection.execute(_number(columns), parameters)
+        if audit_event is not None:
+            connection.execute(_INSERT_AUDIT, parameters)
     _committed(session, LedgerAccount, account_id, balance=balance)
     _committed(session, MoneyCounter, chain_id, value=sequence, head=entry.hash)
     if receipts_id is not None:

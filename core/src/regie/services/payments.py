@@ -302,15 +302,17 @@ def _succeed(session: Session, runtime, establishment: Establishment, payment: P
             request.state, request.paid_at = "paid", now
     if session.new or session.deleted or any(other is not payment for other in session.dirty):
         session.flush()
-    posted = ledger.post_locked(session, establishment.id, payment.account_id, payment.amount,
-                                kind="payment", label=label, payment_id=payment.id,
-                                actor=split_actor(actor)[1], receipt=True,
-                                payment_values=changes)
-    for name, value in {**changes, "receipt_number": posted.receipt}.items():
-        set_committed_value(payment, name, value)
-    _audit(session, "payment.succeeded", establishment, payment, actor, amount=payment.amount,
-           currency=payment.currency, receipt=payment.receipt_number,
-           entry=posted.entry.sequence)
+    user, name = split_actor(actor)
+    posted = ledger.post_locked(
+        session, establishment.id, payment.account_id, payment.amount, kind="payment",
+        label=label, payment_id=payment.id, actor=name, receipt=True, payment_values=changes,
+        audit_event=audit.values(
+            "payment.succeeded", establishment=establishment, user=user, actor=name,
+            target=f"payment:{payment.id}", details={
+                "reference": payment.reference, "amount": payment.amount,
+                "currency": payment.currency}))
+    for column, value in {**changes, "receipt_number": posted.receipt}.items():
+        set_committed_value(payment, column, value)
     _precommit(session, runtime, establishment, "regie_payment_succeeded_precommit",
                payment=payment)
     _postcommit(session, runtime, establishment, "regie_payment_succeeded_postcommit",
