@@ -192,6 +192,26 @@ def test_receipt_numbers_stay_gapless_under_concurrency(regie_runtime, school, a
     assert sorted(payment.receipt_number for payment in made) == list(range(1, 11))
 
 
+def test_clerks_paying_into_many_accounts_at_once_never_deadlock(regie_runtime, school):
+    """Each payment locks its account, then the chain and the receipt counter: concurrent
+    payments into different accounts must all take those in one order (PostgreSQL aborts one
+    of two transactions that wait for each other, and the clerk sees an error)."""
+    with regie_runtime.db.transaction() as session:
+        place = session.get(Establishment, school.id)
+        accounts = [ledger.open_account(session, place, kind="reservation.pupil",
+                                        owner_key=str(n)) for n in range(24)]
+
+    def pay(n):
+        return record(regie_runtime, school, accounts[n % len(accounts)], amount=100 + n,
+                      reference=f"M{n}").receipt_number
+
+    with ThreadPoolExecutor(12) as pool:
+        receipts = list(pool.map(pay, range(360)))
+    assert sorted(receipts) == list(range(1, 361))
+    with regie_runtime.db.session() as session:
+        assert ledger.verify(session, session.get(Establishment, school.id)).ok
+
+
 def test_online_payments_are_not_recorded_by_hand(regie_runtime, school, account):
     with pytest.raises(Veto, match="confirmed by their provider"):
         record(regie_runtime, school, account, method=payments_testing.FAKE_METHOD)

@@ -40,6 +40,7 @@ from sqlalchemy import (
     insert,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -454,19 +455,30 @@ _ADVANCE = (update(_COUNTERS)
 
 @functools.cache
 def _credit_and_advance(names: tuple[str, ...]) -> Executable:
-    """PostgreSQL: :data:`_CREDIT`, then counters ``names`` advanced, in one statement; a row
-    per counter advanced (none yet: one row, its counter columns ``NULL``). The counters'
-    update waits for the credit (``EXISTS``), so the account is still locked before them."""
-    credited = _CREDIT.cte("credited")
-    advanced = (update(_COUNTERS)
-                .where(_COUNTERS.c.establishment_id == bindparam("b_establishment_id"),
-                       _COUNTERS.c.name.in_(names), exists(select(credited.c.balance)))
-                .values(value=_COUNTERS.c.value + 1)
-                .returning(_COUNTERS.c.id, _COUNTERS.c.name, _COUNTERS.c.value,
-                           _COUNTERS.c.head).cte("advanced"))
-    return select(credited.c.balance, credited.c.currency, advanced.c.id, advanced.c.name,
-                  advanced.c.value, advanced.c.head).select_from(
-        credited.outerjoin(advanced, true()))
+    """PostgreSQL: :data:`_CREDIT`, then counters ``names`` advanced one after the other, in
+    one statement; a row per counter advanced (none: one row, its counter columns ``NULL``).
+
+    Each update waits for the one before it (``EXISTS``), so the locks are taken in the
+    order of every other posting, the account's then the counters' in ``names`` order: one
+    ``UPDATE`` of several counters would lock them in the order it finds them, which two
+    transactions may not agree on."""
+    before = _CREDIT.cte("credited")
+    credited = before
+    advanced = []
+    for position, name in enumerate(names):
+        before = (update(_COUNTERS)
+                  .where(_COUNTERS.c.establishment_id == bindparam("b_establishment_id"),
+                         _COUNTERS.c.name == name,
+                         exists(select(before.c[before.c.keys()[0]])))
+                  .values(value=_COUNTERS.c.value + 1)
+                  .returning(_COUNTERS.c.id, _COUNTERS.c.name, _COUNTERS.c.value,
+                             _COUNTERS.c.head).cte(f"advanced_{position}"))
+        advanced.append(before)
+    counters = union_all(*(select(cte.c.id, cte.c.name, cte.c.value, cte.c.head)
+                           for cte in advanced)).subquery("counters")
+    return select(credited.c.balance, credited.c.currency, counters.c.id, counters.c.name,
+                  counters.c.value, counters.c.head).select_from(
+        credited.outerjoin(counters, true()))
 
 
 _HEAD = (update(_COUNTERS).where(_COUNTERS.c.id == bindparam("b_chain_id"))
