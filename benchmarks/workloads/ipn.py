@@ -49,7 +49,7 @@ ACCOUNT_KIND = "bench.pupil"
 ACCOUNTS = 200
 #: Pending payments per run, each notified once (plus the second deliveries): more than
 #: either side answers in a run of the default length on this kind of machine.
-PAYMENTS_PER_RUN = 3000
+PAYMENTS_PER_RUN = 8000
 #: One second delivery after every fourth first delivery: 20 % of the requests.
 FIRST_PER_SECOND = 4
 #: A second delivery repeats one of the last notifications sent, this many back at most.
