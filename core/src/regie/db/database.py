@@ -40,21 +40,6 @@ def _sqlite_begin(connection):
         "BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
 
 
-def _postgres_on_connect(dbapi_connection, _record):
-    """Plan every statement for its own values (``plan_cache_mode``).
-
-    psycopg prepares a statement on the server from its fifth execution, and PostgreSQL may
-    then keep one generic plan for it, made once for any values, for the connection's whole
-    life. Made while a table is small, or for an establishment of average size, that plan can
-    scan every row of an establishment through an index that only narrows by
-    ``establishment_id`` where a unique index finds the one row: the IPN's payment lookup
-    went from 0.2 to 1.1 ms of server time as the payments of one establishment grew, with
-    autovacuum (whose ANALYZE would have replaced the plan) off. Planning each execution costs
-    a few microseconds per statement; the statements stay prepared (parsed once)."""
-    dbapi_connection.execute("SET plan_cache_mode TO force_custom_plan")
-    dbapi_connection.commit()
-
-
 #: Seconds a pooled connection may rest before it is pinged when taken from the pool.
 PING_AFTER_IDLE = 1.0
 
@@ -107,7 +92,6 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
-            event.listen(self.engine, "connect", _postgres_on_connect)
             _ping_when_idle(self.engine)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self._write_engine = self.engine.execution_options(sqlite_write=True)
