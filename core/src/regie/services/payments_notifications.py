@@ -31,7 +31,7 @@ import logging
 from typing import Any
 
 import attrs
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Executable, bindparam, case, insert, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -220,16 +220,13 @@ def _receive(session, runtime, place: Establishment, row: PaymentNotification,
     """Step 2 in the caller's transaction: lock the payment, store ``row`` (with the status
     it will most likely end with, so the usual case writes it once), apply it. A result
     ``received`` names a stored notification still to apply."""
-    payment = _locked_payment(session, place.id, row.method, row.reference)
     row.processed_at = utcnow()
-    if payment is not None:
-        row.status, row.reason, row.payment_id = "applied", "", payment.id
-    else:
-        row.status, row.reason = "unmatched", _unmatched_reason(row)
-    row.id = _insert(session, row)
+    payment, row.id = _lock_and_store(session, row)
     if row.id is None:
         return _already_stored(session, row)
     expected = (row.status, row.reason)
+    if payment is None:
+        row.reason = _unmatched_reason(row)
     result = _settle(session, runtime, place, row, payment, provider)
     if (row.status, row.reason) != expected:
         session.execute(update(PaymentNotification).where(PaymentNotification.id == row.id)
@@ -256,6 +253,28 @@ def _locked_payment(session, establishment_id: int, method: str,
                                                refresh=True)
 
 
+def _lock_and_store(session, row: PaymentNotification) -> tuple[Payment | None, int | None]:
+    """Lock the payment ``row`` names, then store ``row``, ``applied`` to it or
+    ``unmatched`` when no payment has its reference (the reason is the caller's to write):
+    the payment, and the notification's id (``None`` when its event key is already
+    stored). One statement on PostgreSQL (:data:`_LOCK_AND_STORE`)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        payment = _locked_payment(session, row.establishment_id, row.method, row.reference)
+        row.status, row.reason = ("applied", "") if payment else ("unmatched", "")
+        row.payment_id = payment.id if payment else None
+        return payment, _insert(session, row)
+    result = connection.execute(_LOCK_AND_STORE, {
+        "establishment_id": row.establishment_id, "method": row.method,
+        "reference": row.reference,
+        **{f"n_{name}": row.__dict__[name] for name in _STORED_COLUMNS}}).one()
+    payment = None if result.id is None else persistent(
+        session, Payment, _PAYMENT_COLUMNS, result[1:], refresh=True)
+    row.status, row.reason = ("applied", "") if payment else ("unmatched", "")
+    row.payment_id = payment.id if payment else None
+    return payment, result.stored_id
+
+
 def _insert(session, row: PaymentNotification) -> int | None:
     """Insert ``row``; its id, or ``None`` when its event key is already stored (after the
     transaction storing it, if still running, has ended)."""
@@ -280,6 +299,38 @@ _INSERT_NEW = {
         index_elements=["establishment_id", "method", "event_key"])
     .returning(_NOTIFICATIONS.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
+#: The notification's columns :data:`_LOCK_AND_STORE` binds (``n_<column>``); it decides
+#: ``status``, ``reason`` and ``payment_id`` itself.
+_STORED_COLUMNS = tuple(column.key for column in _NOTIFICATIONS.columns
+                        if not column.primary_key
+                        and column.key not in ("status", "reason", "payment_id"))
+
+
+def _lock_and_store_statement() -> Executable:
+    """PostgreSQL: :data:`_LOCK_PAYMENT`, then the notification inserted as
+    :data:`_INSERT_NEW` does, in one statement: ``stored_id`` and the locked payment's
+    columns (``NULL`` when there is none). The insert reads the locked payment, so the lock
+    is taken first, and a concurrent delivery of the same event waits on it, then on the
+    key, as with two statements."""
+    locked = _LOCK_PAYMENT.cte("locked")
+    found = select(locked.c.id).scalar_subquery()
+    values = select(*(bindparam(f"n_{name}", type_=_NOTIFICATIONS.c[name].type)
+                      for name in _STORED_COLUMNS),
+                    case((found.is_not(None), "applied"), else_="unmatched"), literal(""),
+                    found)
+    stored = (postgresql.insert(_NOTIFICATIONS)
+              .from_select([*_STORED_COLUMNS, "status", "reason", "payment_id"], values)
+              .on_conflict_do_nothing(index_elements=["establishment_id", "method",
+                                                      "event_key"])
+              .returning(_NOTIFICATIONS.c.id).cte("stored"))
+    one = select(literal(1).label("one")).subquery("one")
+    return (select(select(stored.c.id).scalar_subquery().label("stored_id"), *locked.c)
+            .select_from(one.outerjoin(locked, true())))
+
+
+_LOCK_AND_STORE = _lock_and_store_statement()
 
 
 def _already_stored(session, row: PaymentNotification) -> NotificationResult:

@@ -397,6 +397,8 @@ class OnlineMethodConformance:
         assert result.status == "unmatched" and result.payment_id is None
         [stored] = scenario.notifications(status="unmatched")
         assert stored.reference == stranger.reference
+        assert stored.reason == f"no payment has the reference '{stranger.reference}'", (
+            "the review queue says why it is there")
         assert scenario.payment(known).state == "pending" and scenario.entries(known) == 0
 
     def test_the_browser_return_never_confirms_and_races_safely(self, scenario):
