@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from regie.db.models import Establishment
+from regie.testing.clock import midday_timezone
 from regie_coop import accounts
 from regie_coop.models import Distribution, Product
 
@@ -18,7 +19,8 @@ SLUG = "amap-du-marais"
 
 @pytest.fixture
 def group(make_establishment, regie_runtime, make_user):
-    place = make_establishment(SLUG, name="AMAP du Marais", locale="en", plugins={
+    place = make_establishment(SLUG, name="AMAP du Marais", locale="en",
+                               timezone=midday_timezone(), plugins={
         "coop": {"method_cash": True, "method_cheque": True}})
     alice = make_user("alice", roles={place: ["coop.member"]})
     make_user("coordinator", roles={place: ["coop.coordinator"]})

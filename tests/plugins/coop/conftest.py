@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from regie.api import Establishment
+from regie.testing.clock import midday_timezone
 from regie.testing.payments import engine_with_fake_method
 from regie_coop import accounts
 from regie_coop.models import Distribution, Member, Product
@@ -37,7 +38,7 @@ def group_settings() -> dict:
 @pytest.fixture
 def group(make_establishment, group_settings) -> Establishment:
     return make_establishment(SLUG, name="AMAP du Marais", plugins={"coop": group_settings},
-                              locale="en")
+                              locale="en", timezone=midday_timezone())
 
 
 @pytest.fixture
