@@ -59,8 +59,9 @@ def fill(session, establishment: Establishment, pupils: int = 400) -> None:
     logins.initialize(session, establishment, people)
     for person in rng.sample(people, pupils // 3):
         person.last_login_at = utcnow() - dt.timedelta(days=rng.randrange(0, 30))
-    _term_of_meals(session, establishment, people, rules, today, rng)
-    _recent_meals(session, establishment, people[:60], rules, today)
+    recent = _service_days(rules, today - dt.timedelta(days=14), today - dt.timedelta(days=1))[-2:]
+    _term_of_meals(session, establishment, people, rules, recent[0], rng)
+    _recent_meals(session, establishment, people[:60], recent)
     _reservations(session, establishment, people, rules, now, rng)
     session.flush()
 
@@ -75,9 +76,10 @@ def _service_days(rules: planning.Rules, first: dt.date, last: dt.date) -> list[
 
 
 def _term_of_meals(session, establishment: Establishment, people: list[Individual],
-                   rules: planning.Rules, today: dt.date, rng: random.Random) -> None:
-    days = _service_days(rules, today - dt.timedelta(weeks=TERM_WEEKS),
-                         today - dt.timedelta(days=3))
+                   rules: planning.Rules, until: dt.date, rng: random.Random) -> None:
+    """Meals of the term before ``until``, inserted in bulk, not charged yet."""
+    days = _service_days(rules, until - dt.timedelta(weeks=TERM_WEEKS),
+                         until - dt.timedelta(days=1))
     rows = [{"establishment_id": establishment.id, "individual_id": person.id,
              "external_id": f"H{person.external_id}-{day.isoformat()}", "day": day,
              "meal": "lunch", "price": MEAL_PRICE, "entry_id": None}
@@ -87,8 +89,10 @@ def _term_of_meals(session, establishment: Establishment, people: list[Individua
 
 
 def _recent_meals(session, establishment: Establishment, people: list[Individual],
-                  rules: planning.Rules, today: dt.date) -> None:
-    for day in _service_days(rules, today - dt.timedelta(days=2), today - dt.timedelta(days=1)):
+                  days: list[dt.date]) -> None:
+    """Meals of the last service days (a Monday's are Thursday's and Friday's), recorded
+    and charged one by one as the canteen's terminal does."""
+    for day in days:
         for person in people:
             individuals.record_passage(session, establishment, person,
                                        external_id=f"R{person.external_id}-{day.isoformat()}",
