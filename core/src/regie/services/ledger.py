@@ -35,7 +35,6 @@ from sqlalchemy import (
     Select,
     bindparam,
     cast,
-    exists,
     func,
     insert,
     select,
@@ -469,7 +468,7 @@ def _credit_and_advance(names: tuple[str, ...]) -> Executable:
         before = (update(_COUNTERS)
                   .where(_COUNTERS.c.establishment_id == bindparam("b_establishment_id"),
                          _COUNTERS.c.name == name,
-                         exists(select(before.c[before.c.keys()[0]])))
+                         before.select().exists())
                   .values(value=_COUNTERS.c.value + 1)
                   .returning(_COUNTERS.c.id, _COUNTERS.c.name, _COUNTERS.c.value,
                              _COUNTERS.c.head).cte(f"advanced_{position}"))

@@ -261,8 +261,7 @@ def _lock_and_store(session, row: PaymentNotification) -> tuple[Payment | None, 
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         payment = _locked_payment(session, row.establishment_id, row.method, row.reference)
-        row.status, row.reason = ("applied", "") if payment else ("unmatched", "")
-        row.payment_id = payment.id if payment else None
+        _matched(row, payment)
         return payment, _insert(session, row)
     result = connection.execute(_LOCK_AND_STORE, {
         "establishment_id": row.establishment_id, "method": row.method,
@@ -270,9 +269,14 @@ def _lock_and_store(session, row: PaymentNotification) -> tuple[Payment | None, 
         **{f"n_{name}": row.__dict__[name] for name in _STORED_COLUMNS}}).one()
     payment = None if result.id is None else persistent(
         session, Payment, _PAYMENT_COLUMNS, result[1:], refresh=True)
+    _matched(row, payment)
+    return payment, result.stored_id
+
+
+def _matched(row: PaymentNotification, payment: Payment | None) -> None:
+    """``row`` as stored by :func:`_lock_and_store`: applied to ``payment``, or unmatched."""
     row.status, row.reason = ("applied", "") if payment else ("unmatched", "")
     row.payment_id = payment.id if payment else None
-    return payment, result.stored_id
 
 
 def _insert(session, row: PaymentNotification) -> int | None:
